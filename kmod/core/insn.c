@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * insn.c - x86-64 instruction decoder (64-bit mode only).
+ *
+ * Written from the opcode maps of the Intel SDM (vol. 2, appendix A) and the
+ * AMD APM (vol. 3, appendix A). One pass, in the order the bytes come:
+ *
+ *   legacy prefixes / REX  ->  opcode (1-byte, 0f, 0f38, 0f3a, 3DNow,
+ *   VEX c5/c4, EVEX 62, XOP 8f)  ->  ModRM  ->  SIB  ->  displacement
+ *   ->  immediate
+ *
+ * Everything that decides the length is a table lookup: one 32-bit
+ * attribute word per opcode and map (ng_map*), a ModRM table giving the SIB
+ * and displacement sizes, a group table for opcodes whose immediate, kind or
+ * validity depends on ModRM.reg/mod (f6/f7, c6/c7, ff, ...), and an
+ * immediate-size table indexed by the operand/address-size state. Only a
+ * handful of opcodes whose meaning depends on a mandatory prefix (endbr64,
+ * extrq/insertq, popcnt, lkgs, pause) take a slower switch.
+ *
+ * Choices where the manuals leave room, documented once here:
+ *  - 66 before e8/e9/0f 8x (rel32 branches): Intel CPUs ignore it in 64-bit
+ *    mode, AMD CPUs take a rel16. We decode as Intel does (rel32), as Zydis
+ *    and objdump -M intel64 do.
+ *  - ea (far jmp ptr16:32) is invalid in 64-bit mode: -EINVAL. Startup code
+ *    of real kernels contains one (assembled as 32-bit code, but inside
+ *    .text); Zydis refuses it too.
+ *  - REX followed by a legacy prefix is ignored, as by the CPU (REX counts
+ *    only immediately before the opcode). REX or 66/f2/f3/f0 before a VEX,
+ *    EVEX or XOP escape is -EINVAL (#UD).
+ *  - LOCK legality is not checked (it never changes the length).
+ *  - EVEX disp8*N: disp holds the raw, sign-extended 8-bit value; the
+ *    scaling by N does not change the length and is not applied.
+ *  - moffs (a0-a3): disp holds the address, zero-extended when 4 bytes (67).
+ *  - 3DNow (0f 0f): map 1, opcode 0x0f, imm = the suffix byte (the real
+ *    opcode).
+ *  - enter (c8): imm_len 3, imm = the 16-bit frame size, sign-extended.
+ *  - extrq/insertq (66/f2 0f 78): imm_len 2, imm = both bytes as one
+ *    little-endian 16-bit value.
+ *  - Groups and maps are checked for undefined opcodes where it is cheap
+ *    (the table); undefined ModRM forms of 0f 01, 0f ae, 0f c7 and x87
+ *    are accepted (their length is well defined either way).
+ */
+#include "insn.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/*
+ * Attribute word, one per opcode.
+ *
+ *  bits 0-2   immediate type (I_*)
+ *  bit  3     A_REL: the immediate is a relative branch offset
+ *  bit  4     A_MODRM
+ *  bit  5     A_BAD: not a valid instruction in 64-bit mode
+ *  bit  6     A_SPEC: length/kind/validity depend on a mandatory prefix
+ *  bit  7     A_REGONLY: ModRM.mod is ignored, always a register (mov cr/dr)
+ *  bits 8-11  kind (enum ng_insn_kind)
+ *  bits 12-15 group: ModRM.reg/mod select a replacement word in ng_grp[]
+ *  bits 16-28 (prefix bytes only) the NG_IF_* flag it sets, << 16
+ *  bit  29    A_PFX: legacy prefix or REX (1-byte map only)
+ *  bit  30    A_REX
+ *  bit  31    A_ESC: escape to another map (0f, 0f 38, 0f 3a, c4, c5, 62, 8f)
+ */
+enum {
+	I_NONE = 0,
+	I_B,			/* 1 byte */
+	I_W,			/* 2 bytes */
+	I_Z,			/* 2 with 66, else 4 (REX.W wins over 66) */
+	I_V,			/* 2 with 66, 8 with REX.W, else 4 (b8+r) */
+	I_D,			/* 4 bytes, whatever the operand size */
+	I_ENTER,		/* iw + ib */
+	I_MOFFS,		/* a0-a3: 8-byte address, 4 with 67 */
+};
+
+#define I_MASK		0x7u
+#define A_REL		0x8u
+#define A_MODRM		0x10u
+#define A_BAD		0x20u
+#define A_SPEC		0x40u
+#define A_REGONLY	0x80u
+#define A_KSHIFT	8
+#define A_GSHIFT	12
+#define A_FSHIFT	16
+#define A_PFX		0x20000000u
+#define A_REX		0x40000000u
+#define A_ESC		0x80000000u
+
+#define K(k)		((u32)(k) << A_KSHIFT)
+#define G(g)		((u32)(g) << A_GSHIFT)
+
+/* Short names for the tables. */
+#define __	0u				/* no ModRM, no immediate */
+#define X	A_BAD				/* invalid */
+#define M	A_MODRM				/* ModRM */
+#define Mb	(A_MODRM | I_B)			/* ModRM, imm8 */
+#define Mz	(A_MODRM | I_Z)			/* ModRM, imm16/32 */
+#define Ib	I_B
+#define Iw	I_W
+#define Iz	I_Z
+#define Iv	I_V
+#define MO	I_MOFFS
+#define ESC	A_ESC
+#define REX	(A_PFX | A_REX)
+#define PF(f)	(A_PFX | (u32)(f) << A_FSHIFT)
+#define SEG	PF(NG_IF_SEG)
+#define R8	(I_B | A_REL)			/* rel8 */
+#define R32	(I_D | A_REL)			/* rel32 (66 ignored) */
+#define SP	A_SPEC
+#define RO	(A_MODRM | A_REGONLY)
+
+/* Groups: index into ng_grp[]. */
+enum {
+	GR_NONE = 0,
+	GR_LEA,			/* 8d: memory only */
+	GR_POP,			/* 8f /0 (when not XOP) */
+	GR_C6,			/* c6 /0 mov ib, c6 f8 xabort ib */
+	GR_C7,			/* c7 /0 mov iz, c7 f8 xbegin rel */
+	GR_F6,			/* f6 /0,/1 test ib */
+	GR_F7,			/* f7 /0,/1 test iz */
+	GR_FE,			/* fe /0,/1 inc/dec */
+	GR_FF,			/* ff: inc dec call callf jmp jmpf push */
+	GR_0F00,		/* 0f 00: sldt str lldt ltr verr verw lkgs */
+	GR_0F18,		/* 0f 18: prefetch /0-/3, hint nop /4-/7 */
+	GR_NUM
+};
+
+/* 1-byte opcode map. */
+static const u32 ng_map0[256] = {
+/*        0       1       2       3       4       5       6       7
+ *        8       9       a       b       c       d       e       f */
+/* 00 */ M,      M,      M,      M,      Ib,     Iz,     X,      X,
+	 M,      M,      M,      M,      Ib,     Iz,     X,      ESC,
+/* 10 */ M,      M,      M,      M,      Ib,     Iz,     X,      X,
+	 M,      M,      M,      M,      Ib,     Iz,     X,      X,
+/* 20 */ M,      M,      M,      M,      Ib,     Iz,     SEG,    X,
+	 M,      M,      M,      M,      Ib,     Iz,     SEG,    X,
+/* 30 */ M,      M,      M,      M,      Ib,     Iz,     SEG,    X,
+	 M,      M,      M,      M,      Ib,     Iz,     SEG,    X,
+/* 40 */ REX,    REX,    REX,    REX,    REX,    REX,    REX,    REX,
+	 REX,    REX,    REX,    REX,    REX,    REX,    REX,    REX,
+/* 50 */ __,     __,     __,     __,     __,     __,     __,     __,
+	 __,     __,     __,     __,     __,     __,     __,     __,
+/* 60 */ X,      X,      ESC,    M,      SEG,    SEG,    PF(NG_IF_OPSIZE), PF(NG_IF_ADSIZE),
+	 Iz,     Mz,     Ib,     Mb,     __,     __,     __,     __,
+/* 70 */ R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
+	 R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
+	 R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
+	 R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
+/* 80 */ Mb,     Mz,     X,      Mb,     M,      M,      M,      M,
+	 M,      M,      M,      M,      M,      M|G(GR_LEA), M,   ESC,
+/* 90 */ SP,     __,     __,     __,     __,     __,     __,     __,
+	 __,     __,     X,      __,     __,     __,     __,     __,
+/* a0 */ MO,     MO,     MO,     MO,     __,     __,     __,     __,
+	 Ib,     Iz,     __,     __,     __,     __,     __,     __,
+/* b0 */ Ib,     Ib,     Ib,     Ib,     Ib,     Ib,     Ib,     Ib,
+	 Iv,     Iv,     Iv,     Iv,     Iv,     Iv,     Iv,     Iv,
+/* c0 */ Mb,     Mb,     Iw|K(NG_K_RET), K(NG_K_RET),
+	 ESC,    ESC,    M|G(GR_C6), M|G(GR_C7),
+	 I_ENTER, __,    Iw|K(NG_K_RET), K(NG_K_RET),
+	 K(NG_K_INT3), Ib|K(NG_K_INT), X, K(NG_K_RET),
+/* d0 */ M,      M,      M,      M,      X,      X,      X,      __,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* e0 */ R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
+	 Ib,     Ib,     Ib,     Ib,
+	 R32|K(NG_K_CALL_REL), R32|K(NG_K_JMP_REL), X, R8|K(NG_K_JMP_REL),
+	 __,     __,     __,     __,
+/* f0 */ PF(NG_IF_LOCK), K(NG_K_INT), PF(NG_IF_REPNE), PF(NG_IF_REP),
+	 K(NG_K_HLT), __, M|G(GR_F6), M|G(GR_F7),
+	 __,     __,     __,     __,     __,     __,     M|G(GR_FE), M|G(GR_FF),
+};
+
+#define NOPK	K(NG_K_NOP)
+#define J32	(R32 | K(NG_K_JCC_REL))
+
+/* Two-byte map: 0f xx. */
+static const u32 ng_map1[256] = {
+/*        0       1       2       3       4       5       6       7
+ *        8       9       a       b       c       d       e       f */
+/* 00 */ M|G(GR_0F00), M, M,     M,      X,      __,     __,     K(NG_K_RET),
+	 __,     __,     X,      K(NG_K_UD), X,  M,      __,     Mb,
+/* 10 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M|G(GR_0F18), M|NOPK, M, M,   M|SP,   M|NOPK, M|SP,   M|NOPK,
+/* 20 */ RO,     RO,     RO,     RO,     X,      X,      X,      X,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* 30 */ __,     __,     __,     __,     __,     K(NG_K_RET), X,  __,
+	 ESC,    X,      ESC,    X,      X,      X,      X,      X,
+/* 40 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* 50 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* 60 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* 70 */ Mb,     Mb,     Mb,     Mb,     M,      M,      M,      __,
+	 M|SP,   M|SP,   X,      X,      M,      M,      M,      M,
+/* 80 */ J32,    J32,    J32,    J32,    J32,    J32,    J32,    J32,
+	 J32,    J32,    J32,    J32,    J32,    J32,    J32,    J32,
+/* 90 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* a0 */ __,     __,     __,     M,      Mb,     M,      M,      M,
+	 __,     __,     __,     M,      Mb,     M,      M,      M,
+/* b0 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M|SP,   M|K(NG_K_UD), Mb, M,  M,      M,      M,      M,
+/* c0 */ M,      M,      Mb,     M,      Mb,     Mb,     Mb,     M,
+	 __,     __,     __,     __,     __,     __,     __,     __,
+/* d0 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* e0 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* f0 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M,      M,      M,      M,      M,      M,      M,      M|K(NG_K_UD),
+};
+
+/* Three-byte map 0f 38 xx: ModRM, no immediate; undefined rows are X. */
+static const u32 ng_map2[256] = {
+/*        0       1       2       3       4       5       6       7
+ *        8       9       a       b       c       d       e       f */
+/* 00 */ M,      M,      M,      M,      M,      M,      M,      M,
+	 M,      M,      M,      M,      X,      X,      X,      X,
+/* 10 */ M,      X,      X,      X,      M,      M,      X,      M,
+	 X,      X,      X,      X,      M,      M,      M,      X,
+/* 20 */ M,      M,      M,      M,      M,      M,      X,      X,
+	 M,      M,      M,      M,      X,      X,      X,      X,
+/* 30 */ M,      M,      M,      M,      M,      M,      X,      M,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* 40 */ M,      M,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 50 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 60 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 70 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 80 */ M,      M,      M,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 90 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* a0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* b0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* c0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 M,      M,      M,      M,      M,      M,      X,      M,
+/* d0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 M,      M,      M,      M,      M,      M,      M,      M,
+/* e0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* f0 */ M,      M,      X,      X,      X,      M,      M,      X,
+	 M,      M,      M,      M,      M,      X,      X,      X,
+};
+
+/* Three-byte map 0f 3a xx: ModRM and imm8; undefined rows are X. */
+static const u32 ng_map3[256] = {
+/*        0       1       2       3       4       5       6       7
+ *        8       9       a       b       c       d       e       f */
+/* 00 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 Mb,     Mb,     Mb,     Mb,     Mb,     Mb,     Mb,     Mb,
+/* 10 */ X,      X,      X,      X,      Mb,     Mb,     Mb,     Mb,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 20 */ Mb,     Mb,     Mb,     X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 30 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 40 */ Mb,     Mb,     Mb,     X,      Mb,     X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 50 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 60 */ Mb,     Mb,     Mb,     Mb,     X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 70 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 80 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* 90 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* a0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* b0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* c0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      Mb,     X,      Mb,     Mb,
+/* d0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      Mb,
+/* e0 */ X,      X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+/* f0 */ Mb,     X,      X,      X,      X,      X,      X,      X,
+	 X,      X,      X,      X,      X,      X,      X,      X,
+};
+
+/*
+ * VEX/EVEX map 1 (0f): everything has ModRM; imm8 on 70-73 (pshuf*, shift
+ * groups), c2 (cmp), c4-c6 (pinsrw, pextrw, shufp); VEX 77 (vzeroupper,
+ * vzeroall) has neither ModRM nor immediate and does not exist in EVEX.
+ */
+static const u32 ng_vex1[256] = {
+/* 00 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* 10 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* 20 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* 30 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* 40 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* 50 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* 60 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* 70 */ Mb, Mb, Mb, Mb, M, M, M, __,  M, M, M, M, M, M, M, M,
+/* 80 */ M, M, M, M, X, X, M, M,  M, M, M, M, M, M, M, M,
+/* 90 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* a0 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* b0 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* c0 */ M, M, Mb, M, Mb, Mb, Mb, M,  M, M, M, M, M, M, M, M,
+/* d0 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* e0 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+/* f0 */ M, M, M, M, M, M, M, M,  M, M, M, M, M, M, M, M,
+};
+
+/* Modrm-only and modrm+imm8 words for the uniform maps. */
+#define MAP_M		A_MODRM				/* VEX/EVEX 0f38, EVEX 5/6, XOP 9 */
+#define MAP_MB		(A_MODRM | I_B)			/* VEX/EVEX 0f3a, XOP 8 */
+#define MAP_MD		(A_MODRM | I_D)			/* XOP a */
+
+/*
+ * Groups: ng_grp[group][mod == 3][reg] replaces the attribute word once the
+ * ModRM byte is known.
+ */
+#define GM(w)	{ w, w, w, w, w, w, w, w }
+static const u32 ng_grp[GR_NUM][2][8] = {
+	[GR_LEA] = { GM(M), GM(X) },
+	[GR_POP] = {
+		{ M, X, X, X, X, X, X, X },
+		{ M, X, X, X, X, X, X, X },
+	},
+	[GR_C6] = {
+		{ Mb, X, X, X, X, X, X, X },
+		{ Mb, X, X, X, X, X, X, Mb },		/* c6 f8 xabort */
+	},
+	[GR_C7] = {
+		{ Mz, X, X, X, X, X, X, X },
+		{ Mz, X, X, X, X, X, X,			/* c7 f8 xbegin */
+		  Mz | A_REL | K(NG_K_JCC_REL) },
+	},
+	[GR_F6] = {
+		{ Mb, Mb, M, M, M, M, M, M },
+		{ Mb, Mb, M, M, M, M, M, M },
+	},
+	[GR_F7] = {
+		{ Mz, Mz, M, M, M, M, M, M },
+		{ Mz, Mz, M, M, M, M, M, M },
+	},
+	[GR_FE] = {
+		{ M, M, X, X, X, X, X, X },
+		{ M, M, X, X, X, X, X, X },
+	},
+	[GR_FF] = {
+		{ M, M, M | K(NG_K_CALL_IND), M | K(NG_K_CALL_IND),
+		  M | K(NG_K_JMP_IND), M | K(NG_K_JMP_IND), M, X },
+		{ M, M, M | K(NG_K_CALL_IND), X,
+		  M | K(NG_K_JMP_IND), X, M, X },
+	},
+	[GR_0F00] = {					/* /6 lkgs: f2 only */
+		{ M, M, M, M, M, M, M | SP, X },
+		{ M, M, M, M, M, M, M | SP, X },
+	},
+	[GR_0F18] = {
+		{ M, M, M, M, M | NOPK, M | NOPK, M | NOPK, M | NOPK },
+		{ M | NOPK, M | NOPK, M | NOPK, M | NOPK,
+		  M | NOPK, M | NOPK, M | NOPK, M | NOPK },
+	},
+};
+
+/*
+ * ModRM byte -> bytes of displacement (bits 0-2), SIB follows (MR_SIB),
+ * RIP-relative (MR_RIP). In 64-bit mode (and with 67, 32-bit addressing)
+ * the layout is the same: mod 00 rm 101 is [rip + disp32], rm 100 means a
+ * SIB byte, mod 01 adds disp8, mod 10 disp32, mod 11 is a register.
+ * A SIB with base 101 under mod 00 adds a disp32 (handled in the decoder).
+ */
+#define MR_SIB	0x08
+#define MR_RIP	0x10
+#define MR_MEM	0x20
+#define MR0	0x20, 0x20, 0x20, 0x20, MR_SIB | 0x20, MR_RIP | 0x20 | 4, 0x20, 0x20
+#define MR1	0x21, 0x21, 0x21, 0x21, MR_SIB | 0x21, 0x21, 0x21, 0x21
+#define MR2	0x24, 0x24, 0x24, 0x24, MR_SIB | 0x24, 0x24, 0x24, 0x24
+#define MR3	0, 0, 0, 0, 0, 0, 0, 0
+#define ROW8(r)	r, r, r, r, r, r, r, r
+static const u8 ng_modrm[256] = {
+	ROW8(MR0), ROW8(MR1), ROW8(MR2), ROW8(MR3),
+};
+
+/*
+ * Immediate bytes by type and size state: bit 0 = 66 prefix, bit 1 =
+ * REX.W, bit 2 = 67 prefix.
+ */
+static const u8 ng_immlen[8][8] = {
+	[I_NONE]  = { 0, 0, 0, 0, 0, 0, 0, 0 },
+	[I_B]     = { 1, 1, 1, 1, 1, 1, 1, 1 },
+	[I_W]     = { 2, 2, 2, 2, 2, 2, 2, 2 },
+	[I_Z]     = { 4, 2, 4, 4, 4, 2, 4, 4 },
+	[I_V]     = { 4, 2, 8, 8, 4, 2, 8, 8 },
+	[I_D]     = { 4, 4, 4, 4, 4, 4, 4, 4 },
+	[I_ENTER] = { 3, 3, 3, 3, 3, 3, 3, 3 },
+	[I_MOFFS] = { 8, 8, 8, 8, 4, 4, 4, 4 },
+};
+
+/*
+ * Opcodes whose length, kind or validity depends on the mandatory prefix
+ * (mp: the last of f2/f3, else 66, else 0) or on REX.
+ */
+static int ng_insn_spec(u32 *ap, unsigned int map, unsigned int op,
+			unsigned int modrm, unsigned int mp, unsigned int rex)
+{
+	unsigned int mod = modrm >> 6, reg = (modrm >> 3) & 7;
+	u32 a = *ap & ~(u32)A_SPEC;
+
+	if (map == 0) {
+		/* 90: nop, but xchg r8,rax with REX.B and pause with f3. */
+		if (op == 0x90 && !(rex & 1) && mp != 0xf3)
+			a |= NOPK;
+		goto out;
+	}
+	switch (op) {
+	case 0x00:		/* 0f 00 /6: lkgs r/m16, f2 only */
+		if (mp != 0xf2)
+			return -EINVAL;
+		break;
+	case 0x1c:		/* 0f 1c /0 mem: cldemote; else hint nop */
+		if (!(mod != 3 && reg == 0 && mp == 0))
+			a |= NOPK;
+		break;
+	case 0x1e:		/* f3 0f 1e: endbr64/32, rdssp; else hint nop */
+		if (mp == 0xf3 && (modrm == 0xfa || modrm == 0xfb))
+			a |= K(NG_K_ENDBR);
+		else if (!(mp == 0xf3 && mod == 3 && reg == 1))
+			a |= NOPK;
+		break;
+	case 0x78:		/* vmread; 66: extrq ib,ib; f2: insertq ib,ib */
+		if (mp == 0xf3)
+			return -EINVAL;
+		if (mp == 0x66 || mp == 0xf2)
+			a |= I_W;
+		break;
+	case 0x79:		/* vmwrite; 66: extrq; f2: insertq */
+		if (mp == 0xf3)
+			return -EINVAL;
+		break;
+	case 0xb8:		/* f3: popcnt; jmpe does not exist in 64-bit */
+		if (mp != 0xf3)
+			return -EINVAL;
+		break;
+	}
+out:
+	*ap = a;
+	return 0;
+}
+
+static inline int ng_trunc(size_t need)
+{
+	return need >= NG_INSN_MAX ? -EINVAL : -ENODATA;
+}
+
+#define NEED(n)	do {						\
+		if (unlikely((size_t)(n) >= lim))		\
+			return ng_trunc(n);			\
+	} while (0)
+
+#define PF_OPSIZE	((u32)NG_IF_OPSIZE << A_FSHIFT)
+#define PF_ADSIZE	((u32)NG_IF_ADSIZE << A_FSHIFT)
+#define PF_NOVEX	((u32)(NG_IF_OPSIZE | NG_IF_REP | NG_IF_REPNE | \
+			       NG_IF_LOCK) << A_FSHIFT)
+
+static __always_inline int ng_decode(struct ng_insn *insn, const u8 *buf,
+				     size_t len, const bool full)
+{
+	const size_t lim = len < NG_INSN_MAX ? len : NG_INSN_MAX;
+	size_t i = 0, opc, disp_off = 0, dl = 0, il, n;
+	u32 a, pf = 0, xf = 0;
+	unsigned int op, rex = 0, rep = 0, map = 0, modrm = 0, sib = 0, mr = 0;
+	unsigned int sz;
+
+	/* Prefixes: any number of them, REX only counts right before the opcode. */
+	for (;;) {
+		NEED(i);
+		op = buf[i];
+		a = ng_map0[op];
+		if (likely(!(a & A_PFX)))
+			break;
+		if (a & A_REX) {
+			rex = op;
+		} else {
+			rex = 0;
+			pf |= a;
+			if (op >= 0xf2)
+				rep = op;
+		}
+		i++;
+	}
+	opc = i;
+
+	if (unlikely(a & (A_ESC | A_BAD))) {
+		if (a & A_BAD)
+			return -EINVAL;
+		if (op == 0x0f) {
+			NEED(i + 1);
+			op = buf[i + 1];
+			a = ng_map1[op];
+			map = 1;
+			opc = i + 1;
+			if (unlikely(a & A_ESC)) {
+				NEED(i + 2);
+				map = op == 0x38 ? 2 : 3;
+				op = buf[i + 2];
+				a = (map == 2 ? ng_map2 : ng_map3)[op];
+				opc = i + 2;
+			}
+		} else if (op == 0x8f) {
+			/* pop r/m (8f /0) or XOP (map_select >= 8) */
+			NEED(i + 1);
+			if ((buf[i + 1] & 0x1f) < 8) {
+				a = M | G(GR_POP);
+			} else {
+				if ((pf & PF_NOVEX) || rex)
+					return -EINVAL;
+				NEED(i + 3);
+				map = buf[i + 1] & 0x1f;
+				if (map == 8)
+					a = MAP_MB;
+				else if (map == 9)
+					a = MAP_M;
+				else if (map == 10)
+					a = MAP_MD;
+				else
+					return -EINVAL;
+				op = buf[i + 3];
+				opc = i + 3;
+				xf = NG_IF_XOP;
+			}
+		} else {
+			/* c5 (VEX2), c4 (VEX3), 62 (EVEX): never LDS/LES/BOUND here */
+			if ((pf & PF_NOVEX) || rex)
+				return -EINVAL;
+			if (op == 0xc5) {
+				NEED(i + 2);
+				map = 1;
+				opc = i + 2;
+				xf = NG_IF_VEX;
+			} else if (op == 0xc4) {
+				NEED(i + 3);
+				map = buf[i + 1] & 0x1f;
+				opc = i + 3;
+				xf = NG_IF_VEX;
+			} else {
+				unsigned int p0, p1;
+
+				NEED(i + 4);
+				p0 = buf[i + 1];
+				p1 = buf[i + 2];
+				if ((p0 & 0x08) || !(p1 & 0x04))
+					return -EINVAL;
+				map = p0 & 0x07;
+				opc = i + 4;
+				xf = NG_IF_EVEX;
+			}
+			op = buf[opc];
+			switch (map) {
+			case 1:
+				a = ng_vex1[op];
+				if (op == 0x77 && xf == NG_IF_EVEX)
+					return -EINVAL;
+				break;
+			case 2:
+				a = MAP_M;
+				break;
+			case 3:
+				a = MAP_MB;
+				break;
+			case 5:
+			case 6:
+				if (xf == NG_IF_EVEX) {
+					a = MAP_M;
+					break;
+				}
+				return -EINVAL;
+			default:
+				return -EINVAL;
+			}
+		}
+		if (a & A_BAD)
+			return -EINVAL;
+	}
+	i = opc + 1;
+
+	if (a & A_MODRM) {
+		NEED(i);
+		modrm = buf[i++];
+		if (likely(!(a & A_REGONLY)))
+			mr = ng_modrm[modrm];
+		if (mr & MR_SIB) {
+			NEED(i);
+			sib = buf[i++];
+			if ((sib & 7) == 5 && modrm < 0x40)
+				mr |= 4;
+		}
+		disp_off = i;
+		dl = mr & 7;
+		i += dl;
+		if (unlikely(a & (0xfu << A_GSHIFT))) {
+			a = ng_grp[(a >> A_GSHIFT) & 0xf][modrm >= 0xc0]
+				  [(modrm >> 3) & 7];
+			if (a & A_BAD)
+				return -EINVAL;
+		}
+	}
+	if (unlikely(a & A_SPEC)) {
+		if (ng_insn_spec(&a, map, op, modrm,
+				 rep ? rep : (pf & PF_OPSIZE) ? 0x66 : 0, rex))
+			return -EINVAL;
+	}
+
+	sz = (pf & PF_OPSIZE ? 1 : 0) | (rex & 8) >> 2 | (pf & PF_ADSIZE ? 4 : 0);
+	il = ng_immlen[a & I_MASK][sz];
+	n = i + il;
+	if (unlikely(n > lim))
+		return n > NG_INSN_MAX ? -EINVAL : -ENODATA;
+
+	if (full) {
+		u16 f = (u16)((pf >> A_FSHIFT) & 0x1fff) | xf;
+
+		insn->len = n;
+		insn->kind = (a >> A_KSHIFT) & 0xf;
+		insn->map = map;
+		insn->opcode = op;
+		insn->opc_off = opc;
+		insn->rex = rex;
+		insn->modrm = modrm;
+		insn->sib = sib;
+		insn->disp_off = 0;
+		insn->disp_len = 0;
+		insn->disp = 0;
+		insn->imm_off = 0;
+		insn->imm_len = 0;
+		insn->imm = 0;
+		if (a & A_MODRM) {
+			f |= NG_IF_MODRM;
+			if (mr & MR_SIB)
+				f |= NG_IF_SIB;
+			if (mr & MR_MEM)
+				f |= NG_IF_MEM;
+			if ((mr & MR_RIP))
+				f |= NG_IF_RIPREL;
+			if (dl) {
+				const u8 *p = buf + disp_off;
+
+				insn->disp_off = disp_off;
+				insn->disp_len = dl;
+				insn->disp = dl == 1 ? (s64)(s8)p[0] :
+					     (s64)(s32)ng_le32(p);
+			}
+		}
+		if (il) {
+			const u8 *p = buf + i;
+
+			if ((a & I_MASK) == I_MOFFS) {
+				f |= NG_IF_MOFFS;
+				insn->disp_off = i;
+				insn->disp_len = il;
+				insn->disp = il == 8 ? (s64)ng_le64(p) :
+					     (s64)ng_le32(p);
+			} else {
+				insn->imm_off = i;
+				insn->imm_len = il;
+				switch (il) {
+				case 1:
+					insn->imm = (s8)p[0];
+					break;
+				case 2:
+				case 3:
+					insn->imm = (s16)ng_le16(p);
+					break;
+				case 4:
+					insn->imm = (s32)ng_le32(p);
+					break;
+				default:
+					insn->imm = (s64)ng_le64(p);
+					break;
+				}
+			}
+		}
+		if (a & A_REL)
+			f |= NG_IF_REL;
+		insn->flags = f;
+	}
+	return n;
+}
+
+int ng_insn_decode(struct ng_insn *insn, const u8 *buf, size_t len)
+{
+	return ng_decode(insn, buf, len, true);
+}
+
+int ng_insn_len(const u8 *buf, size_t len)
+{
+	return ng_decode(NULL, buf, len, false);
+}
