@@ -87,7 +87,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Threshold for calling a target "the" return thunk / fentry. */
-#define NG_STAT_MIN	256
+#define NG_STAT_MIN	4096
 
 /* Discovery rule bits (ng_discover_rules). */
 #define R_CALLED	0x01	/* direct call target */
@@ -97,9 +97,14 @@ static int cmp_u64(const void *a, const void *b)
 #define R_ENDBR		0x10	/* aligned endbr64 */
 #define R_AFTER_INT3	0x20	/* after an int3 run */
 #define R_PAD_ANY	0x40	/* aligned, after any padding */
+#define R_FAR_JUMP	0x80	/* target of a far jump (a .cold part) */
+#define R_AFTER_UD1	0x100	/* after ud1: static call trampolines */
 
-u32 ng_discover_rules = R_CALLED | R_AFTER_PAD | R_AFTER_JMP | R_FTRACE |
-			R_ENDBR | R_AFTER_INT3;
+/* Jumps further than this leave their function (.text.unlikely parts). */
+#define FAR_JUMP	(64u << 10)
+
+u32 ng_discover_rules = R_CALLED | R_AFTER_PAD | R_FTRACE | R_ENDBR |
+			R_PAD_ANY | R_FAR_JUMP | R_AFTER_UD1;
 
 /*
  * Pass 1: sweep the text, mark entry candidates in starts, collect jump and
@@ -113,6 +118,7 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 	u64 *jt = ng_alloc(cap * sizeof(*jt));
 	struct ng_insn in;
 	bool pad_run = false, int3_run = false, prev_uncond = true;
+	bool prev_ud1 = false;
 	u32 rules = ng_discover_rules;
 
 	if (!jt)
@@ -130,7 +136,14 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 			continue;
 		}
 		img->ninsn++;
-		if (!is_pad(&in)) {
+		if (aligned && (rules & R_FTRACE) &&
+		    is_ftrace_nop(t + off, n - off)) {
+			/* the ftrace site opens a function: not padding */
+			bm_set(starts, off);
+			pad_run = false;
+			int3_run = false;
+			prev_uncond = false;
+		} else if (!is_pad(&in)) {
 			if (aligned && (((rules & R_AFTER_PAD) && pad_run &&
 					 prev_uncond) ||
 					((rules & R_AFTER_JMP) && !pad_run &&
@@ -139,14 +152,15 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 				bm_set(starts, off);
 			if ((rules & R_AFTER_INT3) && int3_run)
 				bm_set(starts, off);
-			if (aligned && (rules & R_FTRACE) &&
-			    is_ftrace_nop(t + off, n - off))
-				bm_set(starts, off);
 			if (aligned && (rules & R_ENDBR) && in.kind == NG_K_ENDBR)
+				bm_set(starts, off);
+			if ((rules & R_AFTER_UD1) && prev_ud1)
 				bm_set(starts, off);
 			pad_run = false;
 			int3_run = false;
 			prev_uncond = is_uncond(&in);
+			prev_ud1 = in.kind == NG_K_UD && in.map == 1 &&
+				   in.opcode == 0xb9;
 		} else {
 			pad_run = true;
 			if (in.kind == NG_K_INT3)
@@ -159,6 +173,10 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 			if (to < n) {
 				if (in.kind == NG_K_CALL_REL &&
 				    (rules & R_CALLED))
+					bm_set(starts, to);
+				if (in.kind != NG_K_CALL_REL &&
+				    (rules & R_FAR_JUMP) &&
+				    (to > off ? to - off : off - to) >= FAR_JUMP)
 					bm_set(starts, to);
 				if (in.kind == NG_K_JMP_REL && in.imm_len == 4) {
 					if (nj == cap) {
@@ -454,6 +472,8 @@ int ng_image_analyse(struct ng_image *img, u64 text_start, const u8 *text,
 	/* Count fragments; gather first-instruction call targets (fentry). */
 	for (i = 0; i < nwords; i++)
 		nf += __builtin_popcountll(starts[i]);
+	/* fragments longer than NG_FRAG_MAX_BYTES are cut: room for those */
+	nf += (u32)(text_size / NG_FRAG_MAX_BYTES) + 1;
 	ct = ng_alloc((size_t)nf * sizeof(*ct) + 8);
 	img->frags = ng_zalloc((size_t)nf * sizeof(*img->frags) + 8);
 	nm.cap = NG_FRAG_MAX_BYTES * 2;

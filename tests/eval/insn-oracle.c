@@ -134,6 +134,122 @@ static struct sym *load_map(const char *path, const struct text *t, size_t *n)
 	return v;
 }
 
+/*
+ * Instructions newer than both Zydis 4.0 and binutils 2.40, named in the
+ * report so that a reader can check them against the manual.
+ */
+static const char *newer_than_oracles(const u8 *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && i < 14 && (p[i] == 0x66 || p[i] == 0xf2 ||
+				     p[i] == 0xf3 || p[i] == 0x2e ||
+				     p[i] == 0x3e))
+		i++;
+	/* LKGS r/m16: f2 0f 00 /6 (Intel FRED and LKGS specification) */
+	if (i + 2 < n && memchr(p, 0xf2, i) && p[i] == 0x0f &&
+	    p[i + 1] == 0x00 && ((p[i + 2] >> 3) & 7) == 6)
+		return "lkgs (F2 0F 00 /6)";
+	return NULL;
+}
+
+/* Our kind, as Zydis sees the instruction. */
+static int zydis_kind(const ZydisDecodedInstruction *z)
+{
+	bool rel = z->raw.imm[0].is_relative;
+
+	switch (z->mnemonic) {
+	case ZYDIS_MNEMONIC_CALL:
+		return rel ? NG_K_CALL_REL : NG_K_CALL_IND;
+	case ZYDIS_MNEMONIC_JMP:
+		return rel ? NG_K_JMP_REL : NG_K_JMP_IND;
+	case ZYDIS_MNEMONIC_RET:
+	case ZYDIS_MNEMONIC_IRET:
+	case ZYDIS_MNEMONIC_IRETD:
+	case ZYDIS_MNEMONIC_IRETQ:
+	case ZYDIS_MNEMONIC_SYSRET:
+	case ZYDIS_MNEMONIC_SYSEXIT:
+		return NG_K_RET;
+	case ZYDIS_MNEMONIC_INT3:
+		return NG_K_INT3;
+	case ZYDIS_MNEMONIC_INT:
+	case ZYDIS_MNEMONIC_INT1:
+		return NG_K_INT;
+	case ZYDIS_MNEMONIC_UD0:
+	case ZYDIS_MNEMONIC_UD1:
+	case ZYDIS_MNEMONIC_UD2:
+		return NG_K_UD;
+	case ZYDIS_MNEMONIC_HLT:
+		return NG_K_HLT;
+	case ZYDIS_MNEMONIC_ENDBR32:
+	case ZYDIS_MNEMONIC_ENDBR64:
+		return NG_K_ENDBR;
+	case ZYDIS_MNEMONIC_NOP:
+		return NG_K_NOP;
+	default:
+		break;
+	}
+	if (z->meta.category == ZYDIS_CATEGORY_COND_BR ||
+	    z->mnemonic == ZYDIS_MNEMONIC_XBEGIN)
+		return NG_K_JCC_REL;
+	if (z->meta.category == ZYDIS_CATEGORY_WIDENOP)
+		return NG_K_NOP;
+	return NG_K_OTHER;
+}
+
+/*
+ * Compare the fields we fill with Zydis' raw view of the same bytes.
+ * Returns a description of the first difference, or NULL.
+ */
+static const char *field_diff(const struct ng_insn *in,
+			      const ZydisDecodedInstruction *z, const u8 *p,
+			      char *buf, size_t bsz)
+{
+	const u64 attr = z->attributes;
+	unsigned int zimm = (z->raw.imm[0].size + z->raw.imm[1].size) / 8;
+	bool modrm = attr & ZYDIS_ATTRIB_HAS_MODRM;
+	bool three_dnow = z->opcode_map == ZYDIS_OPCODE_MAP_0F0F;
+
+	if (modrm != !!(in->flags & NG_IF_MODRM))
+		return "modrm presence";
+	if (modrm && (in->modrm != p[z->raw.modrm.offset] ||
+		      in->opc_off + 1 != z->raw.modrm.offset))
+		return "modrm byte/offset";
+	if (!!(attr & ZYDIS_ATTRIB_HAS_SIB) != !!(in->flags & NG_IF_SIB) ||
+	    ((in->flags & NG_IF_SIB) && in->sib != p[z->raw.sib.offset]))
+		return "sib";
+	if (z->raw.disp.size / 8 != in->disp_len ||
+	    (in->disp_len && z->raw.disp.offset != in->disp_off))
+		return "disp size/offset";
+	if (in->disp_len && in->disp_len < 8 && !(in->flags & NG_IF_MOFFS) &&
+	    z->raw.disp.value != in->disp)
+		return "disp value";
+	if (modrm && !!(in->flags & NG_IF_RIPREL) !=
+	    (z->raw.modrm.mod == 0 && z->raw.modrm.rm == 5 &&
+	     z->raw.disp.size == 32))
+		return "rip-relative";
+	if (!three_dnow) {
+		if (zimm != in->imm_len ||
+		    (zimm && z->raw.imm[0].offset != in->imm_off))
+			return "imm size/offset";
+		if (zimm && zimm != 3 &&
+		    (u64)z->raw.imm[0].value.u << (64 - 8 * zimm) !=
+		    (u64)in->imm << (64 - 8 * zimm) && zimm < 8)
+			return "imm value";
+		if (zimm == 8 && (u64)z->raw.imm[0].value.u != (u64)in->imm)
+			return "imm value";
+		if (!!z->raw.imm[0].is_relative != !!(in->flags & NG_IF_REL))
+			return "relative";
+		if (z->opcode != in->opcode)
+			return "opcode";
+	}
+	if (zydis_kind(z) != in->kind) {
+		snprintf(buf, bsz, "kind %d, zydis %d", in->kind, zydis_kind(z));
+		return buf;
+	}
+	return NULL;
+}
+
 static int is_func(char type)
 {
 	return type == 't' || type == 'T' || type == 'w' || type == 'W';
@@ -201,13 +317,14 @@ static int objdump_len(const u8 *p, size_t n, char *text, size_t tsz)
 
 int main(int argc, char **argv)
 {
-	u64 ninsn = 0, nmis = 0, nzf = 0, nagree = 0;
+	u64 ninsn = 0, nmis = 0, nzf = 0, nagree = 0, nfield = 0;
 	const char *abi, *elf, *map;
 	ZydisDecoder dec;
 	struct text t;
 	struct sym *syms;
 	size_t nsyms, s;
 	int quiet = 0, a = 1;
+	long after_zf, stop;
 
 	if (a < argc && !strcmp(argv[a], "-q")) {
 		quiet = 1;
@@ -246,6 +363,7 @@ int main(int argc, char **argv)
 			continue;
 		off = syms[s].addr - t.start;
 		end = next - t.start;
+		after_zf = -1;
 		while (off < end) {
 			const u8 *p = t.code + off;
 			size_t avail = t.size - off;
@@ -269,7 +387,23 @@ int main(int argc, char **argv)
 			if (zl > 0) {
 				ninsn++;
 				if (ours == zl) {
+					char why[64];
+					const char *d = field_diff(&in, &zi, p,
+								   why, sizeof(why));
+
+					if (d) {
+						nfield++;
+						if (nfield <= MAX_PRINT || !quiet) {
+							hex(bytes, p, ours);
+							printf("field-mismatch: %s+%#" PRIx64 ": %s: %s\n",
+							       syms[s].name,
+							       off + t.start - syms[s].addr,
+							       bytes, d);
+						}
+					}
 					off += ours;
+					if (after_zf >= 0)
+						after_zf++;
 					continue;
 				}
 				nmis++;
@@ -280,6 +414,7 @@ int main(int argc, char **argv)
 					       off + t.start - syms[s].addr,
 					       bytes, ours, zl);
 				}
+				after_zf = -1;
 				break;	/* resync at the next symbol */
 			}
 			nzf++;
@@ -288,21 +423,42 @@ int main(int argc, char **argv)
 			if ((ours < 0 && ol == -1) || ours == ol)
 				nagree++;
 			if (nzf <= MAX_PRINT || !quiet) {
+				const char *nw = newer_than_oracles(p,
+						avail < 15 ? avail : 15);
+
 				hex(bytes, p, ours > 0 ? (size_t)ours :
 				    avail < 15 ? avail : 15);
-				printf("zydis-failure: %s+%#" PRIx64 ": %s: ours %d, objdump %d (%s)\n",
+				printf("zydis-failure: %s+%#" PRIx64 ": %s: ours %d, objdump %d (%s)%s%s\n",
 				       syms[s].name, off + t.start - syms[s].addr,
-				       bytes, ours, ol, otext);
+				       bytes, ours, ol, otext,
+				       nw ? "; newer than both oracles: " : "",
+				       nw ? nw : "");
 			}
 			if (ours < 0)
 				break;	/* resync at the next symbol */
 			ninsn++;
 			off += ours;
+			after_zf = 0;
+		}
+		/*
+		 * After a Zydis failure that we decoded, the rest of the sweep
+		 * is evidence for our length: say how far Zydis agreed.
+		 */
+		if (after_zf >= 0) {
+			stop = (long)(off - end);
+			if (!stop)
+				printf("  after it: %ld more insns agree with zydis, the sweep ends exactly at the next symbol\n",
+				       after_zf);
+			else
+				printf("  after it: %ld more insns agree with zydis, the sweep ends %ld bytes past the next symbol\n",
+				       after_zf, stop);
 		}
 	}
 	printf("insn-oracle: %s: %" PRIu64 " insns, %" PRIu64 " mismatches, %"
 	       PRIu64 " zydis-failures (objdump agrees with us on %" PRIu64 ")\n",
 	       abi, ninsn, nmis, nzf, nagree);
+	printf("insn-oracle: %s: %" PRIu64 " field mismatches (modrm, sib, disp, imm, rel, kind vs zydis)\n",
+	       abi, nfield);
 	free(syms);
-	return nmis ? 1 : 0;
+	return nmis || nfield ? 1 : 0;
 }
