@@ -69,13 +69,6 @@ int ng_target_open(struct ng_target *t, const char *path, char *err,
 	t->t_text = ng_now() - t0;
 
 	t0 = ng_now();
-	{
-		extern u32 ng_discover_rules;
-		const char *r = getenv("NOGAP_RULES");
-
-		if (r)
-			ng_discover_rules = strtoul(r, NULL, 0);
-	}
 	ret = ng_image_analyse(&t->img, t->text_start, t->text,
 			       t->text_end - t->text_start, &ng_md5_hasher);
 	if (ret) {
