@@ -58,7 +58,7 @@
 #define QCS_SEG(i)		(QCS_RFLAGS + 8 + (i) * 24)
 #define QCS_CS			QCS_SEG(0)
 #define QCS_CR(i)		(QCS_SEG(10) + (i) * 8)
-#define QCS_MIN			QCS_CR(5)	/* 432: without kernel_gs_base */
+#define QCS_MIN			QCS_CR(5)	/* 432, no kernel_gs_base */
 #define SEG_FLAGS_P		(1u << 15)
 #define SEG_FLAGS_DPL(f)	(((f) >> 13) & 3)
 
@@ -371,7 +371,8 @@ static int validate(struct ng_dump *d, const char *path, char *err,
 		       ng_le16(m + 54));
 		return -EINVAL;
 	}
-	if (phnum > size / PHDR_SIZE || !in_file(phoff, phnum * PHDR_SIZE, size)) {
+	if (phnum > size / PHDR_SIZE ||
+	    !in_file(phoff, phnum * PHDR_SIZE, size)) {
 		seterr(err, errlen, "%s: truncated program headers", path);
 		return -EINVAL;
 	}

@@ -61,8 +61,8 @@ int ng_translate(const struct ng_mmu *mmu, u64 va, struct ng_xlate *out)
 		if (!(e & PTE_P))
 			return -EFAULT;
 		if (e & PTE_NX) {
-			if (!mmu->nxe)
-				return -EFAULT;	/* reserved without NXE */
+			if (!mmu->nxe)	/* NX is reserved without NXE */
+				return -EFAULT;
 			flags |= NG_PG_NX;
 		}
 		if (!(e & PTE_RW))
@@ -73,8 +73,8 @@ int ng_translate(const struct ng_mmu *mmu, u64 va, struct ng_xlate *out)
 		if (level == 1 || (e & PTE_PS)) {
 			u64 frame;
 
-			if (level >= 4)
-				return -EFAULT;	/* PS reserved in PML4E/PML5E */
+			if (level >= 4)	/* PS is reserved there */
+				return -EFAULT;
 			if (level == 3 && (e & PDPTE_1G_RSVD))
 				return -EFAULT;
 			if (level == 2 && (e & PDE_2M_RSVD))
@@ -99,8 +99,8 @@ int ng_read_virt(const struct ng_mmu *mmu, u64 va, void *buf, size_t len)
 
 	if (!len)
 		return 0;
-	if (va + (len - 1) < va)
-		return -EINVAL;		/* wraps around the address space */
+	if (va + (len - 1) < va)	/* wraps around */
+		return -EINVAL;
 	while (len) {
 		struct ng_xlate x;
 		u64 room;

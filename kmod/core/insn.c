@@ -34,8 +34,8 @@
  *  - 3DNow (0f 0f): map 1, opcode 0x0f, imm = the suffix byte (the real
  *    opcode).
  *  - enter (c8): imm_len 3, imm = the 16-bit frame size, sign-extended.
- *  - extrq/insertq (66/f2 0f 78): imm_len 2, imm = both bytes as one
- *    little-endian 16-bit value.
+ *  - extrq/insertq (66/f2 0f 78 ib ib): imm_len 2, imm = the first ib,
+ *    sign-extended (as for enter, the first immediate).
  *  - Groups and maps are checked for undefined opcodes where it is cheap
  *    (the table); undefined ModRM forms of 0f 01, 0f ae, 0f c7 and x87
  *    are accepted (their length is well defined either way).
@@ -57,23 +57,25 @@
  *  bit  7     A_REGONLY: ModRM.mod is ignored, always a register (mov cr/dr)
  *  bits 8-11  kind (enum ng_insn_kind)
  *  bits 12-15 group: ModRM.reg/mod select a replacement word in ng_grp[]
- *  bits 16-28 (prefix bytes only) the NG_IF_* flag it sets, << 16
+ *  bits 16-19 (opcodes) immediate bytes without 66, 67 or REX.W
+ *  bits 16-28 (prefix bytes) the NG_IF_* flag it sets, << 16
  *  bit  29    A_PFX: legacy prefix or REX (1-byte map only)
  *  bit  30    A_REX
  *  bit  31    A_ESC: escape to another map (0f, 0f 38, 0f 3a, c4, c5, 62, 8f)
  */
 enum {
-	I_NONE = 0,
-	I_B,			/* 1 byte */
-	I_W,			/* 2 bytes */
-	I_Z,			/* 2 with 66, else 4 (REX.W wins over 66) */
-	I_V,			/* 2 with 66, 8 with REX.W, else 4 (b8+r) */
-	I_D,			/* 4 bytes, whatever the operand size */
-	I_ENTER,		/* iw + ib */
-	I_MOFFS,		/* a0-a3: 8-byte address, 4 with 67 */
+	T_NONE = 0,
+	T_B,			/* 1 byte */
+	T_W,			/* 2 bytes */
+	T_Z,			/* 2 with 66, else 4 (REX.W wins over 66) */
+	T_V,			/* 2 with 66, 8 with REX.W, else 4 (b8+r) */
+	T_D,			/* 4 bytes, whatever the operand size */
+	T_ENTER,		/* iw + ib */
+	T_MOFFS,		/* a0-a3: 8-byte address, 4 with 67 */
 };
 
 #define I_MASK		0x7u
+#define A_LSHIFT	16
 #define A_REL		0x8u
 #define A_MODRM		0x10u
 #define A_BAD		0x20u
@@ -87,6 +89,16 @@ enum {
 #define A_ESC		0x80000000u
 
 #define K(k)		((u32)(k) << A_KSHIFT)
+#define IT(t, l)	((u32)(t) | (u32)(l) << A_LSHIFT)
+
+/* Immediate types with their default size (no 66, 67 or REX.W). */
+#define I_B		IT(T_B, 1)
+#define I_W		IT(T_W, 2)
+#define I_Z		IT(T_Z, 4)
+#define I_V		IT(T_V, 4)
+#define I_D		IT(T_D, 4)
+#define I_ENTER		IT(T_ENTER, 3)
+#define I_MOFFS		IT(T_MOFFS, 8)
 #define G(g)		((u32)(g) << A_GSHIFT)
 
 /* Short names for the tables. */
@@ -108,6 +120,8 @@ enum {
 #define R32	(I_D | A_REL)			/* rel32 (66 ignored) */
 #define SP	A_SPEC
 #define RO	(A_MODRM | A_REGONLY)
+#define NOPK	K(NG_K_NOP)
+#define J32	(R32 | K(NG_K_JCC_REL))
 
 /* Groups: index into ng_grp[]. */
 enum {
@@ -122,11 +136,17 @@ enum {
 	GR_FF,			/* ff: inc dec call callf jmp jmpf push */
 	GR_0F00,		/* 0f 00: sldt str lldt ltr verr verw lkgs */
 	GR_0F18,		/* 0f 18: prefetch /0-/3, hint nop /4-/7 */
+	GR_0F0D,		/* 0f 0d: prefetch(w) mem, nop reg */
 	GR_NUM
 };
 
+/*
+ * The 1-byte map and the 0f map, side by side so that the fast path picks
+ * one with an index instead of a branch.
+ */
+static const u32 ng_map01[2][256] = {
 /* 1-byte opcode map. */
-static const u32 ng_map0[256] = {
+{
 /*        0       1       2       3       4       5       6       7
  *        8       9       a       b       c       d       e       f */
 /* 00 */ M,      M,      M,      M,      Ib,     Iz,     X,      X,
@@ -168,19 +188,15 @@ static const u32 ng_map0[256] = {
 /* f0 */ PF(NG_IF_LOCK), K(NG_K_INT), PF(NG_IF_REPNE), PF(NG_IF_REP),
 	 K(NG_K_HLT), __, M|G(GR_F6), M|G(GR_F7),
 	 __,     __,     __,     __,     __,     __,     M|G(GR_FE), M|G(GR_FF),
-};
-
-#define NOPK	K(NG_K_NOP)
-#define J32	(R32 | K(NG_K_JCC_REL))
-
+},
 /* Two-byte map: 0f xx. */
-static const u32 ng_map1[256] = {
+{
 /*        0       1       2       3       4       5       6       7
  *        8       9       a       b       c       d       e       f */
 /* 00 */ M|G(GR_0F00), M, M,     M,      X,      __,     __,     K(NG_K_RET),
-	 __,     __,     X,      K(NG_K_UD), X,  M,      __,     Mb,
+	 __,     __,     X,      K(NG_K_UD), X,  M|G(GR_0F0D), __, Mb,
 /* 10 */ M,      M,      M,      M,      M,      M,      M,      M,
-	 M|G(GR_0F18), M|NOPK, M, M,   M|SP,   M|NOPK, M|SP,   M|NOPK,
+	 M|G(GR_0F18), M|NOPK, M|SP, M|SP, M|SP, M|NOPK, M|SP,   M|NOPK,
 /* 20 */ RO,     RO,     RO,     RO,     X,      X,      X,      X,
 	 M,      M,      M,      M,      M,      M,      M,      M,
 /* 30 */ __,     __,     __,     __,     __,     K(NG_K_RET), X,  __,
@@ -209,7 +225,10 @@ static const u32 ng_map1[256] = {
 	 M,      M,      M,      M,      M,      M,      M,      M,
 /* f0 */ M,      M,      M,      M,      M,      M,      M,      M,
 	 M,      M,      M,      M,      M,      M,      M,      M|K(NG_K_UD),
+},
 };
+#define ng_map0	ng_map01[0]
+#define ng_map1	ng_map01[1]
 
 /* Three-byte map 0f 38 xx: ModRM, no immediate; undefined rows are X. */
 static const u32 ng_map2[256] = {
@@ -363,6 +382,7 @@ static const u32 ng_grp[GR_NUM][2][8] = {
 		{ M | NOPK, M | NOPK, M | NOPK, M | NOPK,
 		  M | NOPK, M | NOPK, M | NOPK, M | NOPK },
 	},
+	[GR_0F0D] = { GM(M), GM(M | NOPK) },
 };
 
 /*
@@ -384,19 +404,28 @@ static const u8 ng_modrm[256] = {
 	ROW8(MR0), ROW8(MR1), ROW8(MR2), ROW8(MR3),
 };
 
+/* ModRM byte -> bytes it brings: itself, SIB, displacement (SIB base 101 aside). */
+#define ML0	1, 1, 1, 1, 2, 5, 1, 1
+#define ML1	2, 2, 2, 2, 3, 2, 2, 2
+#define ML2	5, 5, 5, 5, 6, 5, 5, 5
+#define ML3	1, 1, 1, 1, 1, 1, 1, 1
+static const u8 ng_modrm_len[256] = {
+	ROW8(ML0), ROW8(ML1), ROW8(ML2), ROW8(ML3),
+};
+
 /*
  * Immediate bytes by type and size state: bit 0 = 66 prefix, bit 1 =
  * REX.W, bit 2 = 67 prefix.
  */
 static const u8 ng_immlen[8][8] = {
-	[I_NONE]  = { 0, 0, 0, 0, 0, 0, 0, 0 },
-	[I_B]     = { 1, 1, 1, 1, 1, 1, 1, 1 },
-	[I_W]     = { 2, 2, 2, 2, 2, 2, 2, 2 },
-	[I_Z]     = { 4, 2, 4, 4, 4, 2, 4, 4 },
-	[I_V]     = { 4, 2, 8, 8, 4, 2, 8, 8 },
-	[I_D]     = { 4, 4, 4, 4, 4, 4, 4, 4 },
-	[I_ENTER] = { 3, 3, 3, 3, 3, 3, 3, 3 },
-	[I_MOFFS] = { 8, 8, 8, 8, 4, 4, 4, 4 },
+	[T_NONE]  = { 0, 0, 0, 0, 0, 0, 0, 0 },
+	[T_B]     = { 1, 1, 1, 1, 1, 1, 1, 1 },
+	[T_W]     = { 2, 2, 2, 2, 2, 2, 2, 2 },
+	[T_Z]     = { 4, 2, 4, 4, 4, 2, 4, 4 },
+	[T_V]     = { 4, 2, 8, 8, 4, 2, 8, 8 },
+	[T_D]     = { 4, 4, 4, 4, 4, 4, 4, 4 },
+	[T_ENTER] = { 3, 3, 3, 3, 3, 3, 3, 3 },
+	[T_MOFFS] = { 8, 8, 8, 8, 4, 4, 4, 4 },
 };
 
 /*
@@ -419,6 +448,11 @@ static int ng_insn_spec(u32 *ap, unsigned int map, unsigned int op,
 	case 0x00:		/* 0f 00 /6: lkgs r/m16, f2 only */
 		if (mp != 0xf2)
 			return -EINVAL;
+		break;
+	case 0x1a:		/* MPX bndldx/bndcl/bndcu/bndmov; else nop */
+	case 0x1b:		/* MPX bndstx/bndmk/bndcn/bndmov; else nop */
+		if (mod == 3 && (mp == 0 || (op == 0x1b && mp == 0xf3)))
+			a |= NOPK;
 		break;
 	case 0x1c:		/* 0f 1c /0 mem: cldemote; else hint nop */
 		if (!(mod != 3 && reg == 0 && mp == 0))
@@ -455,8 +489,9 @@ static inline int ng_trunc(size_t need)
 	return need >= NG_INSN_MAX ? -EINVAL : -ENODATA;
 }
 
+/* Byte index n must be inside the window (lim: min(len, 15)). */
 #define NEED(n)	do {						\
-		if (unlikely((size_t)(n) >= lim))		\
+		if (!fast && unlikely((size_t)(n) >= lim))	\
 			return ng_trunc(n);			\
 	} while (0)
 
@@ -465,29 +500,199 @@ static inline int ng_trunc(size_t need)
 #define PF_NOVEX	((u32)(NG_IF_OPSIZE | NG_IF_REP | NG_IF_REPNE | \
 			       NG_IF_LOCK) << A_FSHIFT)
 
-static __always_inline int ng_decode(struct ng_insn *insn, const u8 *buf,
-				     size_t len, const bool full)
+/* What the prefix and opcode stages found. */
+struct ng_head {
+	u32 a;			/* attribute word of the opcode */
+	u32 pf;			/* OR of the prefixes' attribute words */
+	u16 xf;			/* NG_IF_VEX / EVEX / XOP */
+	u8 op, map, rex, rep;	/* rep: last of f2/f3, 0 if none */
+	u8 opc;			/* offset of the opcode byte */
+};
+
+/*
+ * ModRM, SIB, displacement, group and prefix fix-ups, immediate; fills
+ * *insn when full. fast: the caller guarantees 16 readable bytes and at
+ * most 2 bytes before the opcode, so no index below needs a check.
+ */
+static __always_inline int ng_tail(struct ng_insn *insn, const u8 *buf,
+				   size_t lim, const bool full, const bool fast,
+				   struct ng_head h)
 {
-	const size_t lim = len < NG_INSN_MAX ? len : NG_INSN_MAX;
-	size_t i = 0, opc, disp_off = 0, dl = 0, il, n;
-	u32 a, pf = 0, xf = 0;
-	unsigned int op, rex = 0, rep = 0, map = 0, modrm = 0, sib = 0, mr = 0;
-	unsigned int sz;
+	size_t i = h.opc + 1, disp_off = 0, dl = 0, il, n;
+	unsigned int modrm = 0, sib = 0, mr = 0, sz;
+	u32 a = h.a;
+
+	/*
+	 * A linear sweep is one long dependency chain (each length gives the
+	 * next address), so the fast path keeps the chain short: ModRM, SIB
+	 * and the default immediate size come from loads that do not wait for
+	 * each other, combined without branches.
+	 */
+	if (fast) {
+		unsigned int has = (a / A_MODRM) & 1, sibx;
+
+		modrm = buf[i];
+		sib = buf[i + 1];
+		mr = ng_modrm[modrm];
+		if (unlikely(a & A_REGONLY))
+			mr = 0;
+		mr = has ? mr : 0;
+		sibx = (((modrm & 0xc7) == 0x04) & ((sib & 7) == 5)) << 2;
+		mr |= has ? sibx : 0;
+		disp_off = i + has + ((mr / MR_SIB) & 1);
+		dl = mr & 7;
+		i = disp_off + dl;
+		if (full) {
+			modrm = has ? modrm : 0;
+			sib = mr & MR_SIB ? sib : 0;
+		}
+		if (unlikely(a & (0xfu << A_GSHIFT))) {
+			a = ng_grp[(a >> A_GSHIFT) & 0xf][modrm >= 0xc0]
+				  [(modrm >> 3) & 7];
+			if (a & A_BAD)
+				return -EINVAL;
+		}
+	} else if (a & A_MODRM) {
+		NEED(i);
+		modrm = buf[i++];
+		if (likely(!(a & A_REGONLY)))
+			mr = ng_modrm[modrm];
+		if (mr & MR_SIB) {
+			NEED(i);
+			sib = buf[i++];
+			if ((sib & 7) == 5 && modrm < 0x40)
+				mr |= 4;
+		}
+		disp_off = i;
+		dl = mr & 7;
+		i += dl;
+		if (unlikely(a & (0xfu << A_GSHIFT))) {
+			a = ng_grp[(a >> A_GSHIFT) & 0xf][modrm >= 0xc0]
+				  [(modrm >> 3) & 7];
+			if (a & A_BAD)
+				return -EINVAL;
+		}
+	}
+	if (unlikely(a & A_SPEC)) {
+		if (ng_insn_spec(&a, h.map, h.op, modrm,
+				 h.rep ? h.rep : (h.pf & PF_OPSIZE) ? 0x66 : 0,
+				 h.rex))
+			return -EINVAL;
+	}
+
+	/* 66 and 67 change some immediates, REX.W only b8+r's */
+	il = (a >> A_LSHIFT) & 0xf;
+	if (unlikely((h.pf & (PF_OPSIZE | PF_ADSIZE)) |
+		     ((h.rex & 8) & (((a & I_MASK) == T_V) << 3)))) {
+		sz = (h.pf & PF_OPSIZE ? 1 : 0) | (h.rex & 8) >> 2 |
+		     (h.pf & PF_ADSIZE ? 4 : 0);
+		il = ng_immlen[a & I_MASK][sz];
+	}
+	n = i + il;
+	if (unlikely(n > lim))
+		return n > NG_INSN_MAX ? -EINVAL : -ENODATA;
+
+	if (full) {
+		u16 f = (u16)((h.pf >> A_FSHIFT) & 0x1fff) | h.xf;
+
+		insn->len = n;
+		insn->kind = (a >> A_KSHIFT) & 0xf;
+		insn->map = h.map;
+		insn->opcode = h.op;
+		insn->opc_off = h.opc;
+		insn->rex = h.rex;
+		insn->modrm = modrm;
+		insn->sib = sib;
+		insn->disp_off = 0;
+		insn->disp_len = 0;
+		insn->disp = 0;
+		insn->imm_off = 0;
+		insn->imm_len = 0;
+		insn->imm = 0;
+		if (a & A_MODRM) {
+			f |= NG_IF_MODRM;
+			if (mr & MR_SIB)
+				f |= NG_IF_SIB;
+			if (mr & MR_MEM)
+				f |= NG_IF_MEM;
+			if (mr & MR_RIP)
+				f |= NG_IF_RIPREL;
+			if (dl) {
+				const u8 *p = buf + disp_off;
+
+				insn->disp_off = disp_off;
+				insn->disp_len = dl;
+				insn->disp = dl == 1 ? (s64)(s8)p[0] :
+					     (s64)(s32)ng_le32(p);
+			}
+		}
+		if (il) {
+			const u8 *p = buf + i;
+
+			if ((a & I_MASK) == T_MOFFS) {
+				f |= NG_IF_MOFFS;
+				insn->disp_off = i;
+				insn->disp_len = il;
+				insn->disp = il == 8 ? (s64)ng_le64(p) :
+					     (s64)ng_le32(p);
+			} else {
+				insn->imm_off = i;
+				insn->imm_len = il;
+				switch (il) {
+				case 1:
+					insn->imm = (s8)p[0];
+					break;
+				case 2:
+					/* extrq/insertq: two ib, the first */
+					insn->imm = h.map == 1 ? (s64)(s8)p[0] :
+						    (s64)(s16)ng_le16(p);
+					break;
+				case 3:
+					insn->imm = (s16)ng_le16(p);
+					break;
+				case 4:
+					insn->imm = (s32)ng_le32(p);
+					break;
+				default:
+					insn->imm = (s64)ng_le64(p);
+					break;
+				}
+			}
+		}
+		if (a & A_REL)
+			f |= NG_IF_REL;
+		insn->flags = f;
+	}
+	return n;
+}
+
+/* The general case: any prefixes, any escape, any buffer length. */
+static __always_inline int ng_decode_any(struct ng_insn *insn, const u8 *buf,
+					 size_t len, const bool full,
+					 const bool fast)
+{
+	const size_t lim = fast ? NG_INSN_MAX :
+			   len < NG_INSN_MAX ? len : NG_INSN_MAX;
+	struct ng_head h = { 0 };
+	size_t i = 0, opc;
+	unsigned int op, map = 0;
+	u32 a;
 
 	/* Prefixes: any number of them, REX only counts right before the opcode. */
 	for (;;) {
-		NEED(i);
+		if (unlikely(i >= lim))
+			return ng_trunc(i);
 		op = buf[i];
 		a = ng_map0[op];
 		if (likely(!(a & A_PFX)))
 			break;
 		if (a & A_REX) {
-			rex = op;
+			h.rex = op;
 		} else {
-			rex = 0;
-			pf |= a;
+			h.rex = 0;
+			h.pf |= a;
 			if (op >= 0xf2)
-				rep = op;
+				h.rep = op;
 		}
 		i++;
 	}
@@ -515,7 +720,7 @@ static __always_inline int ng_decode(struct ng_insn *insn, const u8 *buf,
 			if ((buf[i + 1] & 0x1f) < 8) {
 				a = M | G(GR_POP);
 			} else {
-				if ((pf & PF_NOVEX) || rex)
+				if ((h.pf & PF_NOVEX) || h.rex)
 					return -EINVAL;
 				NEED(i + 3);
 				map = buf[i + 1] & 0x1f;
@@ -529,22 +734,22 @@ static __always_inline int ng_decode(struct ng_insn *insn, const u8 *buf,
 					return -EINVAL;
 				op = buf[i + 3];
 				opc = i + 3;
-				xf = NG_IF_XOP;
+				h.xf = NG_IF_XOP;
 			}
 		} else {
 			/* c5 (VEX2), c4 (VEX3), 62 (EVEX): never LDS/LES/BOUND here */
-			if ((pf & PF_NOVEX) || rex)
+			if ((h.pf & PF_NOVEX) || h.rex)
 				return -EINVAL;
 			if (op == 0xc5) {
 				NEED(i + 2);
 				map = 1;
 				opc = i + 2;
-				xf = NG_IF_VEX;
+				h.xf = NG_IF_VEX;
 			} else if (op == 0xc4) {
 				NEED(i + 3);
 				map = buf[i + 1] & 0x1f;
 				opc = i + 3;
-				xf = NG_IF_VEX;
+				h.xf = NG_IF_VEX;
 			} else {
 				unsigned int p0, p1;
 
@@ -555,13 +760,13 @@ static __always_inline int ng_decode(struct ng_insn *insn, const u8 *buf,
 					return -EINVAL;
 				map = p0 & 0x07;
 				opc = i + 4;
-				xf = NG_IF_EVEX;
+				h.xf = NG_IF_EVEX;
 			}
 			op = buf[opc];
 			switch (map) {
 			case 1:
 				a = ng_vex1[op];
-				if (op == 0x77 && xf == NG_IF_EVEX)
+				if (op == 0x77 && h.xf == NG_IF_EVEX)
 					return -EINVAL;
 				break;
 			case 2:
@@ -572,7 +777,7 @@ static __always_inline int ng_decode(struct ng_insn *insn, const u8 *buf,
 				break;
 			case 5:
 			case 6:
-				if (xf == NG_IF_EVEX) {
+				if (h.xf == NG_IF_EVEX) {
 					a = MAP_M;
 					break;
 				}
@@ -584,117 +789,119 @@ static __always_inline int ng_decode(struct ng_insn *insn, const u8 *buf,
 		if (a & A_BAD)
 			return -EINVAL;
 	}
-	i = opc + 1;
+	h.a = a;
+	h.op = op;
+	h.map = map;
+	h.opc = opc;
+	return ng_tail(insn, buf, lim, full, fast, h);
+}
 
+/*
+ * With at least NG_FAST_LEN bytes readable, no index the decoder can touch
+ * (at most 14 prefixes, 4 escape bytes, ModRM, SIB) is out of the buffer:
+ * the checks go, and anything past 15 bytes still ends as -EINVAL through
+ * the final length check.
+ */
+#define NG_FAST_LEN	24
+
+static int __attribute__((noinline)) ng_len_slow(const u8 *buf, size_t len)
+{
+	if (len >= NG_FAST_LEN)
+		return ng_decode_any(NULL, buf, len, false, true);
+	return ng_decode_any(NULL, buf, len, false, false);
+}
+
+static int __attribute__((noinline)) ng_decode_slow(struct ng_insn *insn,
+						    const u8 *buf, size_t len)
+{
+	if (len >= NG_FAST_LEN)
+		return ng_decode_any(insn, buf, len, true, true);
+	return ng_decode_any(insn, buf, len, true, false);
+}
+
+#define A_SLOW	(A_PFX | A_ESC | A_BAD | A_SPEC | A_REGONLY)
+
+/*
+ * The common case (at most a REX, 1-byte or 0f map, no prefix-dependent
+ * opcode, 24 bytes readable) skips the prefix loop and the bounds checks;
+ * everything else takes the general path.
+ */
+int ng_insn_decode(struct ng_insn *insn, const u8 *buf, size_t len)
+{
+	struct ng_head h = { 0 };
+	unsigned int i = 0;
+	u32 a;
+
+	if (unlikely(len < NG_FAST_LEN))
+		return ng_decode_slow(insn, buf, len);
+	a = ng_map0[buf[0]];
+	if (a & A_PFX) {
+		if (!(a & A_REX))
+			return ng_decode_slow(insn, buf, len);
+		h.rex = buf[0];
+		i = 1;
+		a = ng_map0[buf[1]];
+	}
+	if (unlikely(a & A_SLOW)) {
+		if (buf[i] != 0x0f)
+			return ng_decode_slow(insn, buf, len);
+		i++;
+		h.map = 1;
+		a = ng_map1[buf[i]];
+		if (a & A_SLOW)
+			return ng_decode_slow(insn, buf, len);
+	}
+	h.a = a;
+	h.op = buf[i];
+	h.opc = i;
+	return ng_tail(insn, buf, NG_INSN_MAX, true, true, h);
+}
+
+/*
+ * Length only. A linear sweep is one long dependency chain (each length
+ * gives the next address), so the common case (at most a REX, 1-byte or 0f
+ * map, no prefix-dependent opcode) is a small leaf function whose chain is
+ * two table loads; everything else goes through the general decoder.
+ */
+int ng_insn_len(const u8 *buf, size_t len)
+{
+	size_t i = 0;
+	unsigned int rex = 0;
+	u32 a;
+
+	if (unlikely(len < NG_FAST_LEN))
+		return ng_len_slow(buf, len);
+	a = ng_map0[buf[0]];
+	if (a & A_PFX) {
+		if (!(a & A_REX))
+			return ng_len_slow(buf, len);
+		rex = buf[0];
+		i = 1;
+		a = ng_map0[buf[1]];
+	}
+	if (unlikely(a & A_SLOW)) {
+		if (buf[i] != 0x0f)
+			return ng_len_slow(buf, len);
+		i++;
+		a = ng_map1[buf[i]];
+		if (a & A_SLOW)
+			return ng_len_slow(buf, len);
+	}
+	i++;
 	if (a & A_MODRM) {
-		NEED(i);
-		modrm = buf[i++];
-		if (likely(!(a & A_REGONLY)))
-			mr = ng_modrm[modrm];
-		if (mr & MR_SIB) {
-			NEED(i);
-			sib = buf[i++];
-			if ((sib & 7) == 5 && modrm < 0x40)
-				mr |= 4;
-		}
-		disp_off = i;
-		dl = mr & 7;
-		i += dl;
+		unsigned int modrm = buf[i];
+
+		i += ng_modrm_len[modrm];
+		if (unlikely((modrm & 0xc7) == 0x04) && (buf[i - 1] & 7) == 5)
+			i += 4;
 		if (unlikely(a & (0xfu << A_GSHIFT))) {
 			a = ng_grp[(a >> A_GSHIFT) & 0xf][modrm >= 0xc0]
 				  [(modrm >> 3) & 7];
-			if (a & A_BAD)
-				return -EINVAL;
+			if (a & (A_BAD | A_SPEC))
+				return ng_len_slow(buf, len);
 		}
 	}
-	if (unlikely(a & A_SPEC)) {
-		if (ng_insn_spec(&a, map, op, modrm,
-				 rep ? rep : (pf & PF_OPSIZE) ? 0x66 : 0, rex))
-			return -EINVAL;
-	}
-
-	sz = (pf & PF_OPSIZE ? 1 : 0) | (rex & 8) >> 2 | (pf & PF_ADSIZE ? 4 : 0);
-	il = ng_immlen[a & I_MASK][sz];
-	n = i + il;
-	if (unlikely(n > lim))
-		return n > NG_INSN_MAX ? -EINVAL : -ENODATA;
-
-	if (full) {
-		u16 f = (u16)((pf >> A_FSHIFT) & 0x1fff) | xf;
-
-		insn->len = n;
-		insn->kind = (a >> A_KSHIFT) & 0xf;
-		insn->map = map;
-		insn->opcode = op;
-		insn->opc_off = opc;
-		insn->rex = rex;
-		insn->modrm = modrm;
-		insn->sib = sib;
-		insn->disp_off = 0;
-		insn->disp_len = 0;
-		insn->disp = 0;
-		insn->imm_off = 0;
-		insn->imm_len = 0;
-		insn->imm = 0;
-		if (a & A_MODRM) {
-			f |= NG_IF_MODRM;
-			if (mr & MR_SIB)
-				f |= NG_IF_SIB;
-			if (mr & MR_MEM)
-				f |= NG_IF_MEM;
-			if ((mr & MR_RIP))
-				f |= NG_IF_RIPREL;
-			if (dl) {
-				const u8 *p = buf + disp_off;
-
-				insn->disp_off = disp_off;
-				insn->disp_len = dl;
-				insn->disp = dl == 1 ? (s64)(s8)p[0] :
-					     (s64)(s32)ng_le32(p);
-			}
-		}
-		if (il) {
-			const u8 *p = buf + i;
-
-			if ((a & I_MASK) == I_MOFFS) {
-				f |= NG_IF_MOFFS;
-				insn->disp_off = i;
-				insn->disp_len = il;
-				insn->disp = il == 8 ? (s64)ng_le64(p) :
-					     (s64)ng_le32(p);
-			} else {
-				insn->imm_off = i;
-				insn->imm_len = il;
-				switch (il) {
-				case 1:
-					insn->imm = (s8)p[0];
-					break;
-				case 2:
-				case 3:
-					insn->imm = (s16)ng_le16(p);
-					break;
-				case 4:
-					insn->imm = (s32)ng_le32(p);
-					break;
-				default:
-					insn->imm = (s64)ng_le64(p);
-					break;
-				}
-			}
-		}
-		if (a & A_REL)
-			f |= NG_IF_REL;
-		insn->flags = f;
-	}
-	return n;
-}
-
-int ng_insn_decode(struct ng_insn *insn, const u8 *buf, size_t len)
-{
-	return ng_decode(insn, buf, len, true);
-}
-
-int ng_insn_len(const u8 *buf, size_t len)
-{
-	return ng_decode(NULL, buf, len, false);
+	if (unlikely((rex & 8) && (a & I_MASK) == T_V))
+		return i + 8;
+	return i + ((a >> A_LSHIFT) & 0xf);
 }

@@ -189,8 +189,11 @@ static int zydis_kind(const ZydisDecodedInstruction *z)
 	default:
 		break;
 	}
-	if (z->meta.category == ZYDIS_CATEGORY_COND_BR ||
-	    z->mnemonic == ZYDIS_MNEMONIC_XBEGIN)
+	/* Zydis files xend/xabort under COND_BR too: they do not branch */
+	if (z->mnemonic == ZYDIS_MNEMONIC_XBEGIN ||
+	    (z->meta.category == ZYDIS_CATEGORY_COND_BR &&
+	     z->mnemonic != ZYDIS_MNEMONIC_XEND &&
+	     z->mnemonic != ZYDIS_MNEMONIC_XABORT))
 		return NG_K_JCC_REL;
 	if (z->meta.category == ZYDIS_CATEGORY_WIDENOP)
 		return NG_K_NOP;
@@ -232,6 +235,8 @@ static const char *field_diff(const struct ng_insn *in,
 		if (zimm != in->imm_len ||
 		    (zimm && z->raw.imm[0].offset != in->imm_off))
 			return "imm size/offset";
+		if (zimm && zimm != 3 && z->raw.imm[1].size)
+			zimm = z->raw.imm[0].size / 8;	/* extrq: first ib */
 		if (zimm && zimm != 3 &&
 		    (u64)z->raw.imm[0].value.u << (64 - 8 * zimm) !=
 		    (u64)in->imm << (64 - 8 * zimm) && zimm < 8)

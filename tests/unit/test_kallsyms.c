@@ -232,9 +232,13 @@ static void test_real_file(void)
 	struct ng_kallsyms ks;
 	size_t i, text = 0;
 
-	snprintf(p, sizeof(p), "%s/dumps/6.1.0-50-amd64.kallsyms",
-		 cache ? cache : "");
-	if (!cache || access(p, R_OK)) {
+	/* ${NOGAP_CACHE:-$HOME/.cache/nogap} */
+	if (cache && *cache)
+		snprintf(p, sizeof(p), "%s/dumps/%s", cache, "6.1.0-50-amd64.kallsyms");
+	else
+		snprintf(p, sizeof(p), "%s/.cache/nogap/dumps/%s",
+			 getenv("HOME") ? getenv("HOME") : "", "6.1.0-50-amd64.kallsyms");
+	if (access(p, R_OK)) {
 		printf("\n  skipped: no %s ", p);
 		return;
 	}
