@@ -50,6 +50,9 @@ tools: userspace/nogapctl
 userspace/nogapctl: $(O)/userspace/nogapctl.o $(TOOL_OBJS) $(CORE_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBNL_LIBS) -lm
 
+$(O)/asan/nogapctl: $(O)/asan/userspace/nogapctl.o $(ASAN_TOOL_OBJS) $(ASAN_CORE_OBJS)
+	$(CC) $(CFLAGS) $(ASAN) -o $@ $^ $(LIBNL_LIBS) -lm
+
 $(O)/%.o: %.c $(wildcard kmod/core/*.h userspace/*.h uapi/linux/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIBNL_CFLAGS) -c -o $@ $<
@@ -94,7 +97,7 @@ check-decoder: $(EVAL_BINS)
 	tests/eval/check-decoder.sh
 
 # Offline identification end-to-end on real dumps (fetched into CACHE).
-check-offline: tools $(EVAL_BINS)
+check-offline: tools $(O)/asan/nogapctl $(EVAL_BINS)
 	tests/eval/check-offline.sh
 
 bench: tools $(BENCH_BINS) $(EVAL_BINS)

@@ -804,6 +804,9 @@ static __always_inline int ng_decode_any(struct ng_insn *insn, const u8 *buf,
  */
 #define NG_FAST_LEN	24
 
+/* Attribute bits that the fast paths leave to the general decoder. */
+#define A_SLOW	(A_PFX | A_ESC | A_BAD | A_SPEC | A_REGONLY)
+
 static int __attribute__((noinline)) ng_len_slow(const u8 *buf, size_t len)
 {
 	if (len >= NG_FAST_LEN)
@@ -819,26 +822,78 @@ static int __attribute__((noinline)) ng_decode_slow(struct ng_insn *insn,
 	return ng_decode_any(insn, buf, len, true, false);
 }
 
-#define A_SLOW	(A_PFX | A_ESC | A_BAD | A_SPEC | A_REGONLY)
+
+/*
+ * ng_insn_decode() stores the fields as two 64-bit words plus disp and imm
+ * (stores, not the decoding, were its bottleneck). The layout it assumes:
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NG_PACKED_STORE	1
+_Static_assert(offsetof(struct ng_insn, len) == 0 &&
+	       offsetof(struct ng_insn, kind) == 1 &&
+	       offsetof(struct ng_insn, flags) == 2 &&
+	       offsetof(struct ng_insn, map) == 4 &&
+	       offsetof(struct ng_insn, opcode) == 5 &&
+	       offsetof(struct ng_insn, opc_off) == 6 &&
+	       offsetof(struct ng_insn, rex) == 7 &&
+	       offsetof(struct ng_insn, modrm) == 8 &&
+	       offsetof(struct ng_insn, sib) == 9 &&
+	       offsetof(struct ng_insn, disp_off) == 10 &&
+	       offsetof(struct ng_insn, disp_len) == 11 &&
+	       offsetof(struct ng_insn, imm_off) == 12 &&
+	       offsetof(struct ng_insn, imm_len) == 13 &&
+	       offsetof(struct ng_insn, disp) == 16 &&
+	       offsetof(struct ng_insn, imm) == 24,
+	       "struct ng_insn layout");
+#else
+#define NG_PACKED_STORE	0
+#endif
+
+/*
+ * NG_IF_* flags by ng_modrm[] >> 3 (MR_SIB, MR_RIP, MR_MEM, and MR_NONE for
+ * no ModRM at all).
+ */
+#define MR_NONE	0x40
+static const u16 ng_modrm_flags[16] = {
+	[0]				= NG_IF_MODRM,
+	[MR_SIB >> 3]			= NG_IF_MODRM | NG_IF_SIB,
+	[MR_MEM >> 3]			= NG_IF_MODRM | NG_IF_MEM,
+	[(MR_MEM | MR_SIB) >> 3]	= NG_IF_MODRM | NG_IF_MEM | NG_IF_SIB,
+	[(MR_MEM | MR_RIP) >> 3]	= NG_IF_MODRM | NG_IF_MEM | NG_IF_RIPREL,
+	[MR_NONE >> 3]			= 0,
+};
+_Static_assert(A_REL == NG_IF_REL, "A_REL doubles as NG_IF_REL");
+
+/* Shift that sign-extends an n-byte little-endian field in a u64 (3: enter's iw). */
+static const u8 ng_sext[9] = { 0, 56, 48, 48, 32, 0, 0, 0, 0 };
+
+static inline s64 ng_field(const u8 *p, unsigned int n)
+{
+	u64 x;
+
+	memcpy(&x, p, 8);
+	return n ? (s64)(x << ng_sext[n]) >> ng_sext[n] : 0;
+}
 
 /*
  * The common case (at most a REX, 1-byte or 0f map, no prefix-dependent
- * opcode, 24 bytes readable) skips the prefix loop and the bounds checks;
- * everything else takes the general path.
+ * opcode, 24 bytes readable) skips the prefix loop and the bounds checks
+ * and fills the fields without branches; everything else takes the
+ * general path.
  */
 int ng_insn_decode(struct ng_insn *insn, const u8 *buf, size_t len)
 {
-	struct ng_head h = { 0 };
-	unsigned int i = 0;
+	unsigned int i = 0, rex = 0, map = 0, op, opc, modrm = 0, sib = 0;
+	unsigned int mr = MR_NONE, dl, doff = 0, il, n, f;
 	u32 a;
 
-	if (unlikely(len < NG_FAST_LEN))
+	if (unlikely(len < NG_FAST_LEN) || !NG_PACKED_STORE)
 		return ng_decode_slow(insn, buf, len);
 	a = ng_map0[buf[0]];
 	if (a & A_PFX) {
 		if (!(a & A_REX))
 			return ng_decode_slow(insn, buf, len);
-		h.rex = buf[0];
+		rex = buf[0];
 		i = 1;
 		a = ng_map0[buf[1]];
 	}
@@ -846,15 +901,49 @@ int ng_insn_decode(struct ng_insn *insn, const u8 *buf, size_t len)
 		if (buf[i] != 0x0f)
 			return ng_decode_slow(insn, buf, len);
 		i++;
-		h.map = 1;
+		map = 1;
 		a = ng_map1[buf[i]];
 		if (a & A_SLOW)
 			return ng_decode_slow(insn, buf, len);
 	}
-	h.a = a;
-	h.op = buf[i];
-	h.opc = i;
-	return ng_tail(insn, buf, NG_INSN_MAX, true, true, h);
+	op = buf[i];
+	opc = i++;
+	if (a & A_MODRM) {
+		modrm = buf[i++];
+		mr = ng_modrm[modrm];
+		if (mr & MR_SIB) {
+			sib = buf[i++];
+			if ((sib & 7) == 5 && modrm < 0x40)
+				mr |= 4;
+		}
+		doff = i;
+		i += mr & 7;
+		if (unlikely(a & (0xfu << A_GSHIFT))) {
+			a = ng_grp[(a >> A_GSHIFT) & 0xf][modrm >= 0xc0]
+				  [(modrm >> 3) & 7];
+			if (a & (A_BAD | A_SPEC))
+				return ng_decode_slow(insn, buf, len);
+		}
+	}
+	il = (a >> A_LSHIFT) & 0xf;
+	if (unlikely((rex & 8) && (a & I_MASK) == T_V))
+		il = 8;
+	n = i + il;
+	dl = mr & 7;
+	f = ng_modrm_flags[mr >> 3] | (a & A_REL);
+	{
+		u64 w0 = n | (a & (0xfu << A_KSHIFT)) | f << 16 |
+			 (u64)map << 32 | (u64)op << 40 | (u64)opc << 48 |
+			 (u64)rex << 56;
+		u64 w1 = modrm | sib << 8 | (dl ? doff : 0) << 16 | dl << 24 |
+			 (u64)(il ? i : 0) << 32 | (u64)il << 40;
+
+		memcpy(insn, &w0, 8);
+		memcpy((u8 *)insn + 8, &w1, 8);
+		insn->disp = ng_field(buf + doff, dl);
+		insn->imm = ng_field(buf + i, il);
+	}
+	return n;
 }
 
 /*
