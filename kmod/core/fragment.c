@@ -33,6 +33,35 @@ static inline bool bm_test(const u64 *bm, u64 i)
 	return bm[i >> 6] >> (i & 63) & 1;
 }
 
+/* First set bit at or after i, or n. */
+static u64 bm_next(const u64 *bm, u64 i, u64 n)
+{
+	u64 w;
+
+	if (i >= n)
+		return n;
+	w = bm[i >> 6] & (~0ull << (i & 63));
+	i &= ~63ull;
+	while (!w) {
+		i += 64;
+		if (i >= n)
+			return n;
+		w = bm[i >> 6];
+	}
+	i += (u64)__builtin_ctzll(w);
+	return i < n ? i : n;
+}
+
+/* Length of the run of int3 filler bytes at p (at most left). */
+static u64 int3_run_len(const u8 *p, u64 left)
+{
+	u64 i = 0;
+
+	while (i < left && p[i] == 0xcc)
+		i++;
+	return i;
+}
+
 static bool is_pad(const struct ng_insn *in)
 {
 	return in->kind == NG_K_NOP || in->kind == NG_K_INT3;
@@ -130,8 +159,18 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 		return -ENOMEM;
 	bm_set(starts, 0);
 	while (off < n) {
-		int len = ng_insn_decode(&in, t + off, n - off);
-		bool aligned = (((img->text_start + off) & 15) == 0);
+		int len;
+		bool aligned;
+
+		if (t[off] == 0xcc) {
+			/* int3 filler (alignment gaps, SLS): one padding run */
+			off += int3_run_len(t + off, n - off);
+			pad_run = true;
+			int3_run = true;
+			continue;
+		}
+		len = ng_insn_decode(&in, t + off, n - off);
+		aligned = (((img->text_start + off) & 15) == 0);
 
 		if (len <= 0) {
 			img->nbad++;
@@ -342,7 +381,13 @@ static int sign_frag(struct ng_image *img, struct ng_frag *f, u64 off, u64 end,
 	while (off < end) {
 		const u8 *p = t + off;
 		u64 va = img->text_start + off;
-		int len = ng_insn_decode(&in, p, end - off);
+		int len;
+
+		if (*p == 0xcc) {
+			off += int3_run_len(p, end - off);
+			continue;
+		}
+		len = ng_insn_decode(&in, p, end - off);
 
 		if (len <= 0) {
 			/* undecodable: hash the byte itself and move on */
@@ -487,16 +532,10 @@ int ng_image_analyse(struct ng_image *img, u64 text_start, const u8 *text,
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (off = 0; off < text_size; off++) {
+	for (off = bm_next(starts, 0, text_size); off < text_size;
+	     off = bm_next(starts, off + 1, text_size)) {
 		struct ng_insn in;
-		u64 w = starts[off >> 6] >> (off & 63);
 
-		if (!w) {
-			off |= 63;
-			continue;
-		}
-		if (!(w & 1))
-			continue;
 		if (ng_insn_decode(&in, text + off, text_size - off) > 0 &&
 		    in.kind == NG_K_CALL_REL)
 			ct[nc++] = ng_insn_target(&in, text_start + off);
@@ -508,19 +547,11 @@ int ng_image_analyse(struct ng_image *img, u64 text_start, const u8 *text,
 
 	/* Cut and sign. */
 	for (off = 0; off < text_size; ) {
-		u64 end = off + 1;
+		u64 end = bm_next(starts, off + 1, text_size);
 		struct ng_frag *f = &img->frags[img->nfrags];
 
-		while (end < text_size && !bm_test(starts, end) &&
-		       end - off < NG_FRAG_MAX_BYTES) {
-			u64 w = starts[end >> 6] >> (end & 63);
-
-			if (!w && (end & 63) == 0 && end + 64 <= text_size &&
-			    end - off + 64 < NG_FRAG_MAX_BYTES)
-				end += 64;
-			else
-				end++;
-		}
+		if (end - off > NG_FRAG_MAX_BYTES)
+			end = off + NG_FRAG_MAX_BYTES;
 		if (img->nfrags >= nf) {
 			ret = -EOVERFLOW;
 			goto out;

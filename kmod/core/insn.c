@@ -58,6 +58,7 @@
  *  bits 8-11  kind (enum ng_insn_kind)
  *  bits 12-15 group: ModRM.reg/mod select a replacement word in ng_grp[]
  *  bits 16-19 (opcodes) immediate bytes without 66, 67 or REX.W
+ *  bit  20    (opcodes) A_DSLOW: not for ng_insn_decode's fast path
  *  bits 16-28 (prefix bytes) the NG_IF_* flag it sets, << 16
  *  bit  29    A_PFX: legacy prefix or REX (1-byte map only)
  *  bit  30    A_REX
@@ -76,6 +77,7 @@ enum {
 
 #define I_MASK		0x7u
 #define A_LSHIFT	16
+#define A_DSLOW		0x100000u	/* ng_insn_decode's fast path skips it */
 #define A_REL		0x8u
 #define A_MODRM		0x10u
 #define A_BAD		0x20u
@@ -98,7 +100,7 @@ enum {
 #define I_V		IT(T_V, 4)
 #define I_D		IT(T_D, 4)
 #define I_ENTER		IT(T_ENTER, 3)
-#define I_MOFFS		IT(T_MOFFS, 8)
+#define I_MOFFS		(IT(T_MOFFS, 8) | A_DSLOW)
 #define G(g)		((u32)(g) << A_GSHIFT)
 
 /* Short names for the tables. */
@@ -897,13 +899,13 @@ int ng_insn_decode(struct ng_insn *insn, const u8 *buf, size_t len)
 		i = 1;
 		a = ng_map0[buf[1]];
 	}
-	if (unlikely(a & A_SLOW)) {
+	if (unlikely(a & (A_SLOW | A_DSLOW))) {
 		if (buf[i] != 0x0f)
 			return ng_decode_slow(insn, buf, len);
 		i++;
 		map = 1;
 		a = ng_map1[buf[i]];
-		if (a & A_SLOW)
+		if (a & (A_SLOW | A_DSLOW))
 			return ng_decode_slow(insn, buf, len);
 	}
 	op = buf[i];

@@ -506,6 +506,44 @@ static const struct bad bads[] = {
 	    0, 0),
 };
 
+static bool same_insn(const struct ng_insn *x, const struct ng_insn *y)
+{
+	return x->len == y->len && x->kind == y->kind &&
+	       x->flags == y->flags && x->map == y->map &&
+	       x->opcode == y->opcode && x->opc_off == y->opc_off &&
+	       x->rex == y->rex && x->modrm == y->modrm && x->sib == y->sib &&
+	       x->disp_off == y->disp_off && x->disp_len == y->disp_len &&
+	       x->imm_off == y->imm_off && x->imm_len == y->imm_len &&
+	       x->disp == y->disp && x->imm == y->imm;
+}
+
+/*
+ * Decode b[0..n) from an exact-length heap block (the careful path) and
+ * from a 64-byte buffer padded with pad (the fast path for long buffers);
+ * both must agree on everything. Returns the result.
+ */
+static int decode_both(struct ng_insn *in, const u8 *b, size_t n, u8 pad,
+		       bool *agree)
+{
+	struct ng_insn fast;
+	u8 big[64];
+	u8 *e = malloc(n);
+	int r, rf;
+
+	memset(big, pad, sizeof(big));
+	memcpy(big, b, n);
+	if (n)
+		memcpy(e, b, n);
+	r = ng_insn_decode(in, e, n);
+	rf = ng_insn_decode(&fast, big, sizeof(big));
+	*agree = ng_insn_len(e, n) == r &&
+		 ng_insn_len(big, sizeof(big)) == rf &&
+		 (r > 0 ? rf == r && same_insn(in, &fast) :
+		  r == -EINVAL ? rf == -EINVAL : true);
+	free(e);
+	return r;
+}
+
 static void test_vectors(void)
 {
 	size_t v;
@@ -513,9 +551,11 @@ static void test_vectors(void)
 	for (v = 0; v < ARRAY_SIZE(vecs); v++) {
 		const struct vec *t = &vecs[v];
 		struct ng_insn in;
-		int r = ng_insn_decode(&in, t->b, t->n);
-		int l = ng_insn_len(t->b, t->n);
-		bool ok = r == t->len && l == t->len && in.len == t->len &&
+		bool agree, agree2;
+		int r = decode_both(&in, t->b, t->n, 0xcc, &agree2);
+		int l = decode_both(&in, t->b, t->n, 0x00, &agree);
+		bool ok = agree && agree2 &&
+			  r == t->len && l == t->len && in.len == t->len &&
 			  in.kind == t->kind && in.flags == t->flags &&
 			  in.map == t->map && in.opcode == t->op &&
 			  in.disp_off == t->doff && in.disp_len == t->dlen &&
@@ -616,6 +656,12 @@ static void test_invalid(void)
 		struct ng_insn in;
 		int r = ng_insn_decode(&in, t->b, t->n);
 		int l = ng_insn_len(t->b, t->n);
+		u8 big[64] = { 0 };
+
+		/* the fast path (long buffers) refuses them too */
+		memcpy(big, t->b, t->n);
+		CU_ASSERT(ng_insn_decode(&in, big, sizeof(big)) == -EINVAL);
+		CU_ASSERT(ng_insn_len(big, sizeof(big)) == -EINVAL);
 
 		if (r != -EINVAL || l != -EINVAL)
 			printf("\n  %s: %d/%d", t->what, r, l);
@@ -678,12 +724,22 @@ static void test_random(void)
 		    (r > 0 && in.len != r))
 			bad++;
 		if (r > 0) {
-			ok++;
-			/* the same from a block of exactly its length... */
+			struct ng_insn x, y;
+			u8 big[64];
 			u8 *c = malloc(r);
 
+			ok++;
+			/* the fast path (long buffer) agrees on every field */
+			memset(big, (u8)it, sizeof(big));
+			memcpy(big, b, n);
+			if (ng_insn_decode(&y, big, sizeof(big)) != r ||
+			    ng_insn_len(big, sizeof(big)) != r ||
+			    !same_insn(&in, &y))
+				bad++;
+			/* the same from a block of exactly its length... */
 			memcpy(c, b, r);
-			if (ng_insn_len(c, r) != r)
+			if (ng_insn_len(c, r) != r ||
+			    ng_insn_decode(&x, c, r) != r || !same_insn(&in, &x))
 				bad++;
 			/* ...and -ENODATA one byte short */
 			if (ng_insn_len(c, r - 1) != -ENODATA)
