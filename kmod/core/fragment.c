@@ -81,6 +81,26 @@ static bool is_uncond(const struct ng_insn *in)
 	}
 }
 
+/* 16 single-byte NOPs before: the __pfx_ area of 6.2+ kernels. */
+static bool after_pfx(const u8 *t, u64 off)
+{
+	u64 i;
+
+	if (off < 16)
+		return false;
+	for (i = off - 16; i < off; i++)
+		if (t[i] != 0x90)
+			return false;
+	return true;
+}
+
+/* endbr64 as the kernel poisons it when IBT is off: nopw (%rax). */
+static bool is_endbr_poison(const u8 *p, u64 left)
+{
+	return left >= 4 && p[0] == 0x66 && p[1] == 0x0f && p[2] == 0x1f &&
+	       p[3] == 0x00;
+}
+
 static bool is_ftrace_nop(const u8 *p, u64 left)
 {
 	return left >= 5 && p[0] == 0x0f && p[1] == 0x1f && p[2] == 0x44 &&
@@ -128,6 +148,7 @@ static int cmp_u64(const void *a, const void *b)
 #define R_PAD_ANY	0x40	/* aligned, after any padding */
 #define R_FAR_JUMP	0x80	/* target of a far jump (a .cold part) */
 #define R_AFTER_UD1	0x100	/* after ud1: static call trampolines */
+#define R_PFX		0x200	/* aligned, after 16 one-byte NOPs (__pfx_) */
 
 /* Jumps further than this leave their function (.text.unlikely parts). */
 #define FAR_JUMP	(64u << 10)
@@ -138,7 +159,7 @@ static int cmp_u64(const void *a, const void *b)
  * followed by int3 under SLS) and cost recall (docs/design.md).
  */
 #define DISCOVER_RULES	(R_CALLED | R_AFTER_PAD | R_FTRACE | R_ENDBR | \
-			 R_PAD_ANY | R_FAR_JUMP | R_AFTER_UD1)
+			 R_PAD_ANY | R_FAR_JUMP | R_AFTER_UD1 | R_PFX)
 
 /*
  * Pass 1: sweep the text, mark entry candidates in starts, collect jump and
@@ -180,9 +201,15 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 			continue;
 		}
 		img->ninsn++;
-		if (aligned && (rules & R_FTRACE) &&
-		    is_ftrace_nop(t + off, n - off)) {
-			/* the ftrace site opens a function: not padding */
+		if (aligned && (((rules & R_FTRACE) &&
+				 is_ftrace_nop(t + off, n - off)) ||
+				((rules & R_ENDBR) &&
+				 is_endbr_poison(t + off, n - off)) ||
+				((rules & R_PFX) && after_pfx(t, off)))) {
+			/*
+			 * The ftrace site or (poisoned) endbr opens a function,
+			 * so does the end of a __pfx_ area: not padding.
+			 */
 			bm_set(starts, off);
 			pad_run = false;
 			int3_run = false;

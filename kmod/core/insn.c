@@ -524,37 +524,7 @@ static __always_inline int ng_tail(struct ng_insn *insn, const u8 *buf,
 	unsigned int modrm = 0, sib = 0, mr = 0, sz;
 	u32 a = h.a;
 
-	/*
-	 * A linear sweep is one long dependency chain (each length gives the
-	 * next address), so the fast path keeps the chain short: ModRM, SIB
-	 * and the default immediate size come from loads that do not wait for
-	 * each other, combined without branches.
-	 */
-	if (fast) {
-		unsigned int has = (a / A_MODRM) & 1, sibx;
-
-		modrm = buf[i];
-		sib = buf[i + 1];
-		mr = ng_modrm[modrm];
-		if (unlikely(a & A_REGONLY))
-			mr = 0;
-		mr = has ? mr : 0;
-		sibx = (((modrm & 0xc7) == 0x04) & ((sib & 7) == 5)) << 2;
-		mr |= has ? sibx : 0;
-		disp_off = i + has + ((mr / MR_SIB) & 1);
-		dl = mr & 7;
-		i = disp_off + dl;
-		if (full) {
-			modrm = has ? modrm : 0;
-			sib = mr & MR_SIB ? sib : 0;
-		}
-		if (unlikely(a & (0xfu << A_GSHIFT))) {
-			a = ng_grp[(a >> A_GSHIFT) & 0xf][modrm >= 0xc0]
-				  [(modrm >> 3) & 7];
-			if (a & A_BAD)
-				return -EINVAL;
-		}
-	} else if (a & A_MODRM) {
+	if (a & A_MODRM) {
 		NEED(i);
 		modrm = buf[i++];
 		if (likely(!(a & A_REGONLY)))

@@ -7,7 +7,9 @@
  * Every text symbol (t/T/w/W) of System.map that lies in the ELF's .text is
  * a function, from its address to the next symbol's. Each function is swept
  * linearly; at every instruction our length is compared with Zydis 4's
- * (ZydisDecoderDecodeInstruction, 64-bit mode, full decode). The decoders
+ * (ZydisDecoderDecodeInstruction, 64-bit mode, full decode), and our
+ * fields with Zydis' raw ones; ng_insn_len() and the careful path for
+ * short buffers must agree with ng_insn_decode() too. The decoders
  * see the bytes up to the end of .text (an instruction may run past a
  * symbol that starts inside it); the sweep stops at the function's end.
  *
@@ -374,16 +376,25 @@ int main(int argc, char **argv)
 			size_t avail = t.size - off;
 			ZydisDecodedInstruction zi;
 			ZydisDecoderContext ctx;
-			struct ng_insn in;
+			struct ng_insn in, in15;
 			char bytes[64], otext[128];
 			int ours, zl, ol;
 
+			memset(&in, 0, sizeof(in));	/* padding, for memcmp */
+			memset(&in15, 0, sizeof(in15));
 			ours = ng_insn_decode(&in, p, avail);
-			if (ours > 0 && ng_insn_len(p, avail) != ours) {
-				hex(bytes, p, ours);
-				printf("mismatch: %s+%#" PRIx64 ": %s: len %d, decode %d\n",
+			/*
+			 * Our own paths must agree: length only, and the
+			 * careful path for short buffers (15 bytes here).
+			 */
+			if (ng_insn_len(p, avail) != ours ||
+			    ng_insn_decode(&in15, p, avail < 15 ? avail : 15) != ours ||
+			    (ours > 0 && memcmp(&in, &in15, sizeof(in)))) {
+				hex(bytes, p, avail < 15 ? avail : 15);
+				printf("mismatch: %s+%#" PRIx64 ": %s: decode %d, len %d, decode(15) %d\n",
 				       syms[s].name, off + t.start - syms[s].addr,
-				       bytes, ng_insn_len(p, avail), ours);
+				       bytes, ours, ng_insn_len(p, avail),
+				       ng_insn_decode(&in15, p, avail < 15 ? avail : 15));
 				nmis++;
 				break;
 			}

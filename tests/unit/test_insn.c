@@ -698,7 +698,7 @@ static void test_random(void)
 		0xc4, 0xc5, 0x62, 0x8f, 0x2e, 0x65, 0xff, 0xf6, 0xf7, 0xc7,
 		0xa1, 0xb8, 0xe8, 0x0f, 0x01, 0x1e, 0x78, 0xc8,
 	};
-	u64 bad = 0, ok = 0, nodata = 0, inval = 0;
+	u64 bad = 0, ok = 0, nodata = 0, inval = 0, shown = 0;
 	long it;
 
 	for (it = 0; it < 2000000; it++) {
@@ -749,6 +749,12 @@ static void test_random(void)
 			nodata++;
 		} else {
 			inval++;
+		}
+		if (bad > shown && shown < 5) {
+			shown = bad;
+			printf("\n  bad:");
+			for (i = 0; i < n; i++)
+				printf(" %02x", b[i]);
 		}
 		free(b);
 	}
