@@ -17,6 +17,15 @@
  * handful of opcodes whose meaning depends on a mandatory prefix (endbr64,
  * extrq/insertq, popcnt, lkgs, pause) take a slower switch.
  *
+ * Speed: a linear sweep is one long dependency chain (each length gives the
+ * next address), so ng_insn_len() and ng_insn_decode() start with a small
+ * leaf path for the common case (at least NG_FAST_LEN bytes readable, at
+ * most a REX, 1-byte or 0f map, nothing prefix-dependent) whose chain is a
+ * byte load and a table load or two, with the default immediate size kept
+ * in the attribute word. Everything else goes through the general decoder
+ * (ng_decode_any), which is also the reference: the unit tests and the
+ * oracle check that both paths agree on every field.
+ *
  * Choices where the manuals leave room, documented once here:
  *  - 66 before e8/e9/0f 8x (rel32 branches): Intel CPUs ignore it in 64-bit
  *    mode, AMD CPUs take a rel16. We decode as Intel does (rel32), as Zydis
@@ -43,13 +52,16 @@
 #include "insn.h"
 
 #ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
+#define __always_inline inline __attribute__((__always_inline__))
+#endif
+#ifndef noinline
+#define noinline __attribute__((__noinline__))
 #endif
 
 /*
  * Attribute word, one per opcode.
  *
- *  bits 0-2   immediate type (I_*)
+ *  bits 0-2   immediate type (T_*)
  *  bit  3     A_REL: the immediate is a relative branch offset
  *  bit  4     A_MODRM
  *  bit  5     A_BAD: not a valid instruction in 64-bit mode
@@ -77,7 +89,7 @@ enum {
 
 #define I_MASK		0x7u
 #define A_LSHIFT	16
-#define A_DSLOW		0x100000u	/* ng_insn_decode's fast path skips it */
+#define A_DSLOW		0x100000u	/* decode's fast path skips it */
 #define A_REL		0x8u
 #define A_MODRM		0x10u
 #define A_BAD		0x20u
@@ -118,8 +130,11 @@ enum {
 #define REX	(A_PFX | A_REX)
 #define PF(f)	(A_PFX | (u32)(f) << A_FSHIFT)
 #define SEG	PF(NG_IF_SEG)
+#define OSZ	PF(NG_IF_OPSIZE)
+#define ASZ	PF(NG_IF_ADSIZE)
 #define R8	(I_B | A_REL)			/* rel8 */
 #define R32	(I_D | A_REL)			/* rel32 (66 ignored) */
+#define J8	(R8 | K(NG_K_JCC_REL))
 #define SP	A_SPEC
 #define RO	(A_MODRM | A_REGONLY)
 #define NOPK	K(NG_K_NOP)
@@ -163,12 +178,10 @@ static const u32 ng_map01[2][256] = {
 	 REX,    REX,    REX,    REX,    REX,    REX,    REX,    REX,
 /* 50 */ __,     __,     __,     __,     __,     __,     __,     __,
 	 __,     __,     __,     __,     __,     __,     __,     __,
-/* 60 */ X,      X,      ESC,    M,      SEG,    SEG,    PF(NG_IF_OPSIZE), PF(NG_IF_ADSIZE),
+/* 60 */ X,      X,      ESC,    M,      SEG,    SEG,    OSZ,    ASZ,
 	 Iz,     Mz,     Ib,     Mb,     __,     __,     __,     __,
-/* 70 */ R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
-	 R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
-	 R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
-	 R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
+/* 70 */ J8,     J8,     J8,     J8,     J8,     J8,     J8,     J8,
+	 J8,     J8,     J8,     J8,     J8,     J8,     J8,     J8,
 /* 80 */ Mb,     Mz,     X,      Mb,     M,      M,      M,      M,
 	 M,      M,      M,      M,      M,      M|G(GR_LEA), M,   ESC,
 /* 90 */ SP,     __,     __,     __,     __,     __,     __,     __,
@@ -183,7 +196,7 @@ static const u32 ng_map01[2][256] = {
 	 K(NG_K_INT3), Ib|K(NG_K_INT), X, K(NG_K_RET),
 /* d0 */ M,      M,      M,      M,      X,      X,      X,      __,
 	 M,      M,      M,      M,      M,      M,      M,      M,
-/* e0 */ R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL), R8|K(NG_K_JCC_REL),
+/* e0 */ J8,     J8,     J8,     J8,
 	 Ib,     Ib,     Ib,     Ib,
 	 R32|K(NG_K_CALL_REL), R32|K(NG_K_JMP_REL), X, R8|K(NG_K_JMP_REL),
 	 __,     __,     __,     __,
@@ -333,9 +346,9 @@ static const u32 ng_vex1[256] = {
 };
 
 /* Modrm-only and modrm+imm8 words for the uniform maps. */
-#define MAP_M		A_MODRM				/* VEX/EVEX 0f38, EVEX 5/6, XOP 9 */
-#define MAP_MB		(A_MODRM | I_B)			/* VEX/EVEX 0f3a, XOP 8 */
-#define MAP_MD		(A_MODRM | I_D)			/* XOP a */
+#define MAP_M		A_MODRM		/* VEX/EVEX 0f38, EVEX 5, 6, XOP 9 */
+#define MAP_MB		(A_MODRM | I_B)	/* VEX/EVEX 0f3a, XOP 8 */
+#define MAP_MD		(A_MODRM | I_D)	/* XOP a */
 
 /*
  * Groups: ng_grp[group][mod == 3][reg] replaces the attribute word once the
@@ -354,8 +367,8 @@ static const u32 ng_grp[GR_NUM][2][8] = {
 	},
 	[GR_C7] = {
 		{ Mz, X, X, X, X, X, X, X },
-		{ Mz, X, X, X, X, X, X,			/* c7 f8 xbegin */
-		  Mz | A_REL | K(NG_K_JCC_REL) },
+		{ Mz, X, X, X, X, X, X,
+		  Mz | A_REL | K(NG_K_JCC_REL) },	/* c7 f8 xbegin */
 	},
 	[GR_F6] = {
 		{ Mb, Mb, M, M, M, M, M, M },
@@ -375,7 +388,7 @@ static const u32 ng_grp[GR_NUM][2][8] = {
 		{ M, M, M | K(NG_K_CALL_IND), X,
 		  M | K(NG_K_JMP_IND), X, M, X },
 	},
-	[GR_0F00] = {					/* /6 lkgs: f2 only */
+	[GR_0F00] = {				/* /6 lkgs: f2 only */
 		{ M, M, M, M, M, M, M | SP, X },
 		{ M, M, M, M, M, M, M | SP, X },
 	},
@@ -389,24 +402,28 @@ static const u32 ng_grp[GR_NUM][2][8] = {
 
 /*
  * ModRM byte -> bytes of displacement (bits 0-2), SIB follows (MR_SIB),
- * RIP-relative (MR_RIP). In 64-bit mode (and with 67, 32-bit addressing)
- * the layout is the same: mod 00 rm 101 is [rip + disp32], rm 100 means a
- * SIB byte, mod 01 adds disp8, mod 10 disp32, mod 11 is a register.
- * A SIB with base 101 under mod 00 adds a disp32 (handled in the decoder).
+ * RIP-relative (MR_RIP), memory operand (MR_MEM). In 64-bit mode (and with
+ * 67, 32-bit addressing) the layout is the same: mod 00 rm 101 is
+ * [rip + disp32], rm 100 means a SIB byte, mod 01 adds disp8, mod 10
+ * disp32, mod 11 is a register. A SIB with base 101 under mod 00 adds a
+ * disp32 (handled in the decoder).
  */
 #define MR_SIB	0x08
 #define MR_RIP	0x10
 #define MR_MEM	0x20
-#define MR0	0x20, 0x20, 0x20, 0x20, MR_SIB | 0x20, MR_RIP | 0x20 | 4, 0x20, 0x20
-#define MR1	0x21, 0x21, 0x21, 0x21, MR_SIB | 0x21, 0x21, 0x21, 0x21
-#define MR2	0x24, 0x24, 0x24, 0x24, MR_SIB | 0x24, 0x24, 0x24, 0x24
+#define MRD0	MR_MEM
+#define MRD1	(MR_MEM | 1)
+#define MRD4	(MR_MEM | 4)
+#define MR0	MRD0, MRD0, MRD0, MRD0, MRD0 | MR_SIB, MRD4 | MR_RIP, MRD0, MRD0
+#define MR1	MRD1, MRD1, MRD1, MRD1, MRD1 | MR_SIB, MRD1, MRD1, MRD1
+#define MR2	MRD4, MRD4, MRD4, MRD4, MRD4 | MR_SIB, MRD4, MRD4, MRD4
 #define MR3	0, 0, 0, 0, 0, 0, 0, 0
 #define ROW8(r)	r, r, r, r, r, r, r, r
 static const u8 ng_modrm[256] = {
 	ROW8(MR0), ROW8(MR1), ROW8(MR2), ROW8(MR3),
 };
 
-/* ModRM byte -> bytes it brings: itself, SIB, displacement (SIB base 101 aside). */
+/* ModRM byte -> its own, SIB and displacement bytes (SIB base 101 aside) */
 #define ML0	1, 1, 1, 1, 2, 5, 1, 1
 #define ML1	2, 2, 2, 2, 3, 2, 2, 2
 #define ML2	5, 5, 5, 5, 6, 5, 5, 5
@@ -460,13 +477,13 @@ static int ng_insn_spec(u32 *ap, unsigned int map, unsigned int op,
 		if (!(mod != 3 && reg == 0 && mp == 0))
 			a |= NOPK;
 		break;
-	case 0x1e:		/* f3 0f 1e: endbr64/32, rdssp; else hint nop */
+	case 0x1e:		/* f3: endbr64/32, rdssp; else hint nop */
 		if (mp == 0xf3 && (modrm == 0xfa || modrm == 0xfb))
 			a |= K(NG_K_ENDBR);
 		else if (!(mp == 0xf3 && mod == 3 && reg == 1))
 			a |= NOPK;
 		break;
-	case 0x78:		/* vmread; 66: extrq ib,ib; f2: insertq ib,ib */
+	case 0x78:		/* vmread; 66 extrq ib,ib; f2 insertq ib,ib */
 		if (mp == 0xf3)
 			return -EINVAL;
 		if (mp == 0x66 || mp == 0xf2)
@@ -476,7 +493,7 @@ static int ng_insn_spec(u32 *ap, unsigned int map, unsigned int op,
 		if (mp == 0xf3)
 			return -EINVAL;
 		break;
-	case 0xb8:		/* f3: popcnt; jmpe does not exist in 64-bit */
+	case 0xb8:		/* f3 popcnt; jmpe does not exist in 64-bit */
 		if (mp != 0xf3)
 			return -EINVAL;
 		break;
@@ -513,8 +530,8 @@ struct ng_head {
 
 /*
  * ModRM, SIB, displacement, group and prefix fix-ups, immediate; fills
- * *insn when full. fast: the caller guarantees 16 readable bytes and at
- * most 2 bytes before the opcode, so no index below needs a check.
+ * *insn when full. fast: len >= NG_FAST_LEN, so no index below can be out
+ * of the buffer (lim is 15 then).
  */
 static __always_inline int ng_tail(struct ng_insn *insn, const u8 *buf,
 				   size_t lim, const bool full, const bool fast,
@@ -650,7 +667,7 @@ static __always_inline int ng_decode_any(struct ng_insn *insn, const u8 *buf,
 	unsigned int op, map = 0;
 	u32 a;
 
-	/* Prefixes: any number of them, REX only counts right before the opcode. */
+	/* Prefixes: any number, REX counts only right before the opcode */
 	for (;;) {
 		if (unlikely(i >= lim))
 			return ng_trunc(i);
@@ -709,7 +726,7 @@ static __always_inline int ng_decode_any(struct ng_insn *insn, const u8 *buf,
 				h.xf = NG_IF_XOP;
 			}
 		} else {
-			/* c5 (VEX2), c4 (VEX3), 62 (EVEX): never LDS/LES/BOUND here */
+			/* c5 VEX2, c4 VEX3, 62 EVEX: no LDS/LES/BOUND here */
 			if ((h.pf & PF_NOVEX) || h.rex)
 				return -EINVAL;
 			if (op == 0xc5) {
@@ -779,15 +796,15 @@ static __always_inline int ng_decode_any(struct ng_insn *insn, const u8 *buf,
 /* Attribute bits that the fast paths leave to the general decoder. */
 #define A_SLOW	(A_PFX | A_ESC | A_BAD | A_SPEC | A_REGONLY)
 
-static int __attribute__((noinline)) ng_len_slow(const u8 *buf, size_t len)
+static noinline int ng_len_slow(const u8 *buf, size_t len)
 {
 	if (len >= NG_FAST_LEN)
 		return ng_decode_any(NULL, buf, len, false, true);
 	return ng_decode_any(NULL, buf, len, false, false);
 }
 
-static int __attribute__((noinline)) ng_decode_slow(struct ng_insn *insn,
-						    const u8 *buf, size_t len)
+static noinline int ng_decode_slow(struct ng_insn *insn, const u8 *buf,
+				   size_t len)
 {
 	if (len >= NG_FAST_LEN)
 		return ng_decode_any(insn, buf, len, true, true);
@@ -831,12 +848,13 @@ static const u16 ng_modrm_flags[16] = {
 	[MR_SIB >> 3]			= NG_IF_MODRM | NG_IF_SIB,
 	[MR_MEM >> 3]			= NG_IF_MODRM | NG_IF_MEM,
 	[(MR_MEM | MR_SIB) >> 3]	= NG_IF_MODRM | NG_IF_MEM | NG_IF_SIB,
-	[(MR_MEM | MR_RIP) >> 3]	= NG_IF_MODRM | NG_IF_MEM | NG_IF_RIPREL,
+	[(MR_MEM | MR_RIP) >> 3]	= NG_IF_MODRM | NG_IF_MEM |
+					  NG_IF_RIPREL,
 	[MR_NONE >> 3]			= 0,
 };
 _Static_assert(A_REL == NG_IF_REL, "A_REL doubles as NG_IF_REL");
 
-/* Shift that sign-extends an n-byte little-endian field in a u64 (3: enter's iw). */
+/* Shift that sign-extends an n-byte field in a u64 (3: enter's iw) */
 static const u8 ng_sext[9] = { 0, 56, 48, 48, 32, 0, 0, 0, 0 };
 
 static inline s64 ng_field(const u8 *p, unsigned int n)
