@@ -45,6 +45,14 @@
  *  - enter (c8): imm_len 3, imm = the 16-bit frame size, sign-extended.
  *  - extrq/insertq (66/f2 0f 78 ib ib): imm_len 2, imm = the first ib,
  *    sign-extended (as for enter, the first immediate).
+ *  - kind NOP: 90 without REX.B (f3 90 is pause), any 66s before it, and
+ *    the hint NOPs as Zydis classes them (NOP/WIDENOP): 0f 1f, 0f 19,
+ *    0f 1d, 0f 18 /4-/7, 0f 1c but cldemote, 0f 1e but endbr/rdssp, the
+ *    register forms of 0f 0d and of 0f 1a/1b without an MPX prefix.
+ *  - xbegin (c7 f8 rel): NG_K_JCC_REL with NG_IF_REL (it may branch to the
+ *    abort handler); xabort and xend are NG_K_OTHER.
+ *  - VEX 0f 84/85 and EVEX with P1 bit 2 clear are Knights Corner (KNC)
+ *    encodings, not x86-64: -EINVAL (Zydis 4 decodes them).
  *  - Groups and maps are checked for undefined opcodes where it is cheap
  *    (the table); undefined ModRM forms of 0f 01, 0f ae, 0f c7 and x87
  *    are accepted (their length is well defined either way).
@@ -811,10 +819,10 @@ static noinline int ng_decode_slow(struct ng_insn *insn, const u8 *buf,
 	return ng_decode_any(insn, buf, len, true, false);
 }
 
-
 /*
- * ng_insn_decode() stores the fields as two 64-bit words plus disp and imm
- * (stores, not the decoding, were its bottleneck). The layout it assumes:
+ * ng_insn_decode()'s fast path builds the first 14 bytes of struct ng_insn
+ * as two 64-bit words (far fewer instructions than one store per field).
+ * The layout it assumes:
  */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define NG_PACKED_STORE	1
@@ -867,9 +875,10 @@ static inline s64 ng_field(const u8 *p, unsigned int n)
 
 /*
  * The common case (at most a REX, 1-byte or 0f map, no prefix-dependent
- * opcode, 24 bytes readable) skips the prefix loop and the bounds checks
- * and fills the fields without branches; everything else takes the
- * general path.
+ * opcode, no moffs, NG_FAST_LEN bytes readable) skips the prefix loop and
+ * the bounds checks and fills the fields without branches (disp and imm
+ * are read as 8 bytes and sign-extended by shifts: at most buf[i + 7] with
+ * i <= 13, inside the 24 bytes); everything else takes the general path.
  */
 int ng_insn_decode(struct ng_insn *insn, const u8 *buf, size_t len)
 {

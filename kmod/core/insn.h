@@ -36,14 +36,16 @@ enum ng_insn_kind {
 	NG_K_OTHER = 0,
 	NG_K_CALL_REL,		/* e8 rel32 */
 	NG_K_JMP_REL,		/* e9 rel32, eb rel8 */
-	NG_K_JCC_REL,		/* 7x rel8, 0f 8x rel32, e0-e3 loop/jrcxz */
+	NG_K_JCC_REL,		/* 7x rel8, 0f 8x rel32, e0-e3 loop/jrcxz,
+				 * c7 f8 xbegin */
 	NG_K_CALL_IND,		/* ff /2, ff /3 */
 	NG_K_JMP_IND,		/* ff /4, ff /5 */
 	NG_K_RET,		/* c3, c2 iw, cb, ca iw, iret, sysret, sysexit */
 	NG_K_INT3,		/* cc */
 	NG_K_UD,		/* ud2 (0f 0b), ud1 (0f b9), ud0 (0f ff) */
 	NG_K_HLT,		/* f4 */
-	NG_K_NOP,		/* 90 (no rex.b), 0f 1f /0 multi-byte nop, 66 90 */
+	NG_K_NOP,		/* 90 (no rex.b, no f3), 66 90, 0f 1f multi-byte
+				 * nop, hint nops (see insn.c) */
 	NG_K_ENDBR,		/* f3 0f 1e fa / fb */
 	NG_K_INT,		/* cd ib, int1 f1, into */
 };
@@ -62,7 +64,8 @@ struct ng_insn {
 	u8 disp_len;		/* 0, 1, 2, 4 or 8 (moffs) */
 	u8 imm_off;		/* offset of the immediate, 0 if none */
 	u8 imm_len;		/* bytes in the immediate(s), total (enter: 3) */
-	s64 disp;		/* sign-extended displacement */
+	s64 disp;		/* sign-extended displacement (EVEX disp8: not
+				 * scaled by N; moffs: the address) */
 	s64 imm;		/* sign-extended immediate (first one for enter) */
 };
 

@@ -324,7 +324,7 @@ static int objdump_len(const u8 *p, size_t n, char *text, size_t tsz)
 
 int main(int argc, char **argv)
 {
-	u64 ninsn = 0, nmis = 0, nzf = 0, nagree = 0, nfield = 0;
+	u64 ninsn = 0, nmis = 0, nzf = 0, nagree = 0, nfield = 0, nint3 = 0;
 	const char *abi, *elf, *map;
 	ZydisDecoder dec;
 	struct text t;
@@ -402,6 +402,7 @@ int main(int argc, char **argv)
 					&ctx, p, avail, &zi)) ? zi.length : -1;
 			if (zl > 0) {
 				ninsn++;
+				nint3 += *p == 0xcc;
 				if (ours == zl) {
 					char why[64];
 					const char *d = field_diff(&in, &zi, p,
@@ -473,8 +474,8 @@ int main(int argc, char **argv)
 	printf("insn-oracle: %s: %" PRIu64 " insns, %" PRIu64 " mismatches, %"
 	       PRIu64 " zydis-failures (objdump agrees with us on %" PRIu64 ")\n",
 	       abi, ninsn, nmis, nzf, nagree);
-	printf("insn-oracle: %s: %" PRIu64 " field mismatches (modrm, sib, disp, imm, rel, kind vs zydis)\n",
-	       abi, nfield);
+	printf("insn-oracle: %s: %" PRIu64 " field mismatches (modrm, sib, disp, imm, rel, kind vs zydis); %" PRIu64 " of the insns are int3 (padding)\n",
+	       abi, nfield, nint3);
 	free(syms);
 	return nmis || nfield ? 1 : 0;
 }
