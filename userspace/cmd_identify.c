@@ -79,7 +79,7 @@ int ng_load_sigdb(const char *cmd, const char *path, struct ng_sigdb *db,
 
 static void print_json(const struct ng_target *t, const struct ng_sigdb *db,
 		       const struct ng_ident *id, const struct names *ns,
-		       double t_match)
+		       const struct ng_datasym *ds, u32 nds, double t_match)
 {
 	struct ng_json j;
 	size_t i;
@@ -141,12 +141,24 @@ static void print_json(const struct ng_target *t, const struct ng_sigdb *db,
 		ng_json_obj_end(&j);
 	}
 	ng_json_arr_end(&j);
+	ng_json_key(&j, "data");
+	ng_json_arr_begin(&j);
+	for (i = 0; i < nds; i++) {
+		ng_json_obj_begin(&j);
+		ng_json_kv_str(&j, "name", ds[i].name);
+		ng_json_kv_hex(&j, "address", ds[i].addr);
+		ng_json_kv_u64(&j, "votes", ds[i].votes);
+		ng_json_kv_u64(&j, "refs", ds[i].refs);
+		ng_json_obj_end(&j);
+	}
+	ng_json_arr_end(&j);
 	ng_json_obj_end(&j);
 	ng_json_finish(&j);
 }
 
 static void print_human(const struct ng_target *t, const struct ng_sigdb *db,
-			const struct ng_ident *id, const struct names *ns)
+			const struct ng_ident *id, const struct names *ns,
+			u32 nds)
 {
 	size_t i;
 
@@ -158,7 +170,9 @@ static void print_human(const struct ng_target *t, const struct ng_sigdb *db,
 	       (unsigned long long)(t->text_end - t->text_start) >> 10,
 	       t->img.nfrags);
 	printf("kernel:    %s\n", db->k[id->primary].label);
-	printf("functions: %zu named\n\n", ns->n);
+	printf("functions: %zu named\n", ns->n);
+	printf("data:      %u symbols located through code (-j lists them)\n\n",
+	       nds);
 	printf("%-18s %7s %4s %-12s %s\n", "ADDRESS", "SIZE", "CONF",
 	       "EVIDENCE", "NAME");
 	for (i = 0; i < ns->n; i++) {
@@ -183,6 +197,8 @@ int cmd_identify(int argc, char **argv)
 	struct ng_sigdb db;
 	struct ng_ident id;
 	struct names ns = { 0 };
+	struct ng_datasym *ds = NULL;
+	u32 nds = 0;
 	u8 *dbbuf = NULL;
 	char err[512];
 	double t0;
@@ -232,20 +248,23 @@ int cmd_identify(int argc, char **argv)
 		ns.frag_end = t.img.frags[i].addr + t.img.frags[i].size;
 		ret = ng_ident_names(&id, &t.img, &db, i, add_name, &ns);
 	}
+	if (!ret)
+		ret = ng_ident_data(&id, &t.img, &db, &ds, &nds);
 	t0 = ng_now() - t0;
 	ng_progress_done();
 	if (ret) {
 		ng_err(CMD, "out of memory");
 	} else {
 		if (ng_opt_json)
-			print_json(&t, &db, &id, &ns, t0);
+			print_json(&t, &db, &id, &ns, ds, nds, t0);
 		else
-			print_human(&t, &db, &id, &ns);
+			print_human(&t, &db, &id, &ns, nds);
 		if (fflush(stdout) || ferror(stdout))
 			ret = ng_err(CMD, "cannot write the output");
 	}
 	ng_ident_free(&id);
 out:
+	ng_free(ds);
 	free(ns.v);
 	ng_target_close(&t);
 	free(dbbuf);

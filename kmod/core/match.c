@@ -48,6 +48,8 @@ struct mctx {
 /* Largest gap product (target x DB) the order stage examines. */
 #define GAP_MAX		(1u << 20)
 #define ROUNDS_MAX	8
+/* A data address needs two agreeing references (one alone is 85% right). */
+#define NG_DATA_MIN_VOTES	2
 
 static int cmp_tkey(const void *a, const void *b)
 {
@@ -492,4 +494,104 @@ int ng_ident_names(const struct ng_ident *id, const struct ng_image *img,
 			return ret;
 	}
 	return 0;
+}
+
+static int cmp_datasym(const void *a, const void *b)
+{
+	const struct ng_datasym *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+int ng_ident_data(const struct ng_ident *id, const struct ng_image *img,
+		  const struct ng_sigdb *db, struct ng_datasym **out, u32 *n)
+{
+	struct ng_datasym *v;
+	u32 cap = 0, nv = 0, i, j, e, nout = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < id->nfrags; i++)
+		if (id->m[i].same_code)
+			cap += img->frags[i].nedges;
+	v = ng_alloc((size_t)cap * sizeof(*v) + sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < id->nfrags; i++) {
+		const struct ng_fmatch *fm = &id->m[i];
+		const struct ng_sigdb_kernel *k;
+		const struct ngdb_frag *df;
+		const struct ng_frag *tf = &img->frags[i];
+
+		if (!fm->same_code)
+			continue;
+		k = &db->k[fm->kernel];
+		df = &k->frags[fm->dbfrag];
+		if (df->nedges != tf->nedges)
+			continue;
+		for (e = 0; e < tf->nedges && nv < cap; e++) {
+			const struct ng_edge *te = &img->edges[tf->edge0 + e];
+			const struct ngdb_edge *de = &k->edges[df->edge0 + e];
+
+			if (!(de->kind & NGDB_EDGE_DATA) ||
+			    (de->kind & NGDB_EDGE_KIND_MASK) != te->kind)
+				continue;
+			v[nv].name = ng_sigdb_str(k, de->a);
+			v[nv].addr = te->target - (u64)(s64)(s32)de->b;
+			v[nv].votes = 1;
+			v[nv].refs = 1;
+			nv++;
+		}
+	}
+	ng_sort(v, nv, sizeof(*v), cmp_datasym);
+	/* per name: the address with most votes, if a strict majority */
+	for (i = 0; i < nv; ) {
+		u32 best = i, bestn = 0, total;
+
+		for (j = i; j < nv && !strcmp(v[j].name, v[i].name); ) {
+			u32 k2 = j;
+
+			while (k2 < nv && !strcmp(v[k2].name, v[i].name) &&
+			       v[k2].addr == v[j].addr)
+				k2++;
+			if (k2 - j > bestn) {
+				bestn = k2 - j;
+				best = j;
+			}
+			j = k2;
+		}
+		total = j - i;
+		if (2 * bestn > total && bestn >= NG_DATA_MIN_VOTES) {
+			v[nout] = v[best];
+			v[nout].votes = bestn;
+			v[nout].refs = total;
+			nout++;
+		}
+		i = j;
+	}
+	*out = v;
+	*n = nout;
+	return 0;
+}
+
+const struct ng_datasym *ng_datasym_find(const struct ng_datasym *v, u32 n,
+					 const char *name)
+{
+	u32 lo = 0, hi = n;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		int c = strcmp(v[mid].name, name);
+
+		if (!c)
+			return &v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }

@@ -51,4 +51,27 @@ typedef int (*ng_name_fn)(void *arg, u64 addr, const char *name,
 int ng_ident_names(const struct ng_ident *id, const struct ng_image *img,
 		   const struct ng_sigdb *db, u32 i, ng_name_fn fn, void *arg);
 
+
+/* A data symbol located through matched code. */
+struct ng_datasym {
+	const char *name;	/* in the DB's string table */
+	u64 addr;
+	u32 votes;		/* references that agree on addr */
+	u32 refs;		/* references to name seen in all */
+};
+
+/*
+ * Data addresses: every matched fragment with the same code as its DB
+ * fragment gives, for each data reference, name = target - addend. The
+ * address most references agree on wins, if it has a strict majority and
+ * at least two votes.
+ * *out is allocated (ng_free); sorted by name.
+ */
+int ng_ident_data(const struct ng_ident *id, const struct ng_image *img,
+		  const struct ng_sigdb *db, struct ng_datasym **out, u32 *n);
+
+/* Look a data symbol up by name in a result of ng_ident_data(). */
+const struct ng_datasym *ng_datasym_find(const struct ng_datasym *v, u32 n,
+					 const char *name);
+
 #endif /* NG_MATCH_H */

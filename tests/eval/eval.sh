@@ -55,8 +55,8 @@ python3 - "$OUT/results.jsonl" "$CHECK" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 fail = 0
-print("%-12s %-9s %-26s %7s %7s %8s %10s %6s %s" % ("scenario", "db", "target",
-      "truth", "named", "recall%", "precision%", "ms", "goal"))
+print("%-12s %-9s %-26s %7s %7s %8s %10s %6s %13s %s" % ("scenario", "db", "target",
+      "truth", "named", "recall%", "precision%", "ms", "data(right%)", "goal"))
 for r in rows:
     goal = ""
     if r["min_recall"]:
@@ -65,8 +65,11 @@ for r in rows:
         fail |= not ok
     s = r.get("seconds") or {}
     ms = 1000 * sum(s.values()) if s else 0
-    print("%-12s %-9s %-26s %7d %7d %8.2f %10.2f %6.0f %s" % (r["label"], r["db"],
-          r["target"], r["truth"], r["named"], r["recall"], r["precision"], ms, goal))
+    data = "%d(%.1f)" % (r["data_located"],
+                         100.0 * r["data_right"] / max(1, r["data_located"]))
+    print("%-12s %-9s %-26s %7d %7d %8.2f %10.2f %6.0f %13s %s" % (r["label"], r["db"],
+          r["target"], r["truth"], r["named"], r["recall"], r["precision"], ms,
+          data, goal))
 if int(sys.argv[2]) and fail:
     print("eval: FAIL: a goal was missed", file=sys.stderr)
     sys.exit(1)

@@ -36,6 +36,17 @@ def load_truth(path):
     return {a: n for a, n in syms.items() if stext <= a < etext}
 
 
+def load_all(path):
+    """Every core symbol (any type): name -> set of addresses."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) == 3:
+                out.setdefault(p[2], set()).add(int(p[0], 16))
+    return out
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit("usage: score.py IDENTIFY.json TARGET.kallsyms [LABEL]")
@@ -59,11 +70,16 @@ def main():
                          ",".join(sorted(truth.get(a, ["-"])))))
     recall = right / len(truth) if truth else 0.0
     precision = right / given if given else 0.0
+    allsyms = load_all(sys.argv[2])
+    data = out.get("data", [])
+    data_right = sum(1 for d in data
+                     if int(d["address"], 16) in allsyms.get(d["name"], ()))
     res = {"label": label, "truth": len(truth), "named": given,
            "right": right, "recall": round(100 * recall, 2),
            "precision": round(100 * precision, 2),
            "by_evidence": {k: {"named": v[0], "right": v[1]}
                            for k, v in sorted(by_ev.items())},
+           "data_located": len(data), "data_right": data_right,
            "kernel": out.get("kernel", {}).get("label"),
            "seconds": out.get("seconds")}
     print(json.dumps(res))
