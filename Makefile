@@ -40,6 +40,9 @@ EVAL_BINS  := $(EVAL_SRCS:tests/eval/%.c=$(O)/eval/%)
 TEST_LIBS  := -lcunit -lcrypto -lm
 BENCH_LIBS := -lZydis -lcapstone -lcrypto -lm
 
+# keep the ASan objects between builds
+.SECONDARY: $(ASAN_CORE_OBJS) $(ASAN_TOOL_OBJS)
+
 .PHONY: all tools kmod check check-unit check-decoder check-offline bench \
 	eval demo clean deps install
 

@@ -430,8 +430,11 @@ static int sign_frag(struct ng_image *img, struct ng_frag *f, u64 off, u64 end,
 			continue;
 		last_real = off;
 		if (in.kind == NG_K_ENDBR) {
-			if (va == va0)
+			if (va == va0) {
 				f->flags |= NG_FRAG_ENTRY_ENDBR;
+				if (is_ftrace_nop(p + len, end - off))
+					f->flags |= NG_FRAG_ENTRY_FTRACE;
+			}
 			continue;
 		}
 		if (in.kind == NG_K_CALL_REL) {

@@ -40,7 +40,6 @@ struct ng_edge {
 
 #define NG_FRAG_ENTRY_FTRACE	0x01	/* starts with an ftrace site */
 #define NG_FRAG_ENTRY_ENDBR	0x02	/* starts with endbr64 */
-#define NG_FRAG_CALLED		0x04	/* target of a direct call */
 #define NG_FRAG_BAD		0x08	/* undecodable bytes inside */
 
 struct ng_frag {
@@ -78,10 +77,8 @@ struct ng_image {
 };
 
 /*
- * Discover fragments in text and compute their signatures. extra_starts
- * (may be NULL) are more entry points known to the caller (e.g. function
- * pointers found in data pages). Returns 0 or a negative errno; on error the
- * image holds nothing to free.
+ * Discover fragments in text and compute their signatures. Returns 0 or a
+ * negative errno; on error the image holds nothing to free.
  */
 int ng_image_analyse(struct ng_image *img, u64 text_start, const u8 *text,
 		     u64 text_size, const struct ng_hasher *h);

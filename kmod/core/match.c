@@ -222,7 +222,18 @@ static bool compatible(const struct ng_frag *t, const struct ngdb_frag *d)
 		ia = ib;
 		ib = s;
 	}
-	return 4 * a >= 3 * b && 4 * ia >= 3 * ib;
+	if (!(4 * a >= 3 * b && 4 * ia >= 3 * ib))
+		return false;
+	/* as many calls and references, give or take a quarter */
+	ia = t->nedges;
+	ib = d->nedges;
+	if (ia > ib) {
+		u32 s = ia;
+
+		ia = ib;
+		ib = s;
+	}
+	return 4 * ia >= 3 * ib;
 }
 
 /* Work inside one gap between matched neighbours. */

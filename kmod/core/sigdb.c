@@ -24,11 +24,20 @@ static bool in_file(u64 size, u64 off, u64 n, u64 sz)
 	return true;
 }
 
+static bool memchr_inv_zero(const u8 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return true;
+	return false;
+}
+
 #define FAIL(msg) do { *why = (msg); return -EINVAL; } while (0)
 
 static int check_kernel(struct ng_sigdb *db, const struct ngdb_kernel *dk,
 			struct ng_sigdb_kernel *k, const char **why)
 {
+	u8 *seen;
 	u32 i;
 
 	if (memchr(dk->label, 0, sizeof(dk->label)) == NULL)
@@ -81,16 +90,34 @@ static int check_kernel(struct ng_sigdb *db, const struct ngdb_kernel *dk,
 			FAIL("bad edge kind");
 		if ((e->kind & NGDB_EDGE_TEXT) && e->a >= k->nfrags)
 			FAIL("edge to a missing fragment");
+		if ((e->kind & NGDB_EDGE_TEXT) &&
+		    e->b >= k->text_size - k->frags[e->a].addr)
+			FAIL("edge offset outside the text");
+		if ((e->kind & NGDB_EDGE_TEXT) && (e->kind & NGDB_EDGE_DATA))
+			FAIL("bad edge kind");
 		if ((e->kind & NGDB_EDGE_DATA) && e->a >= k->strs_size)
 			FAIL("edge name outside the string table");
 	}
-	for (i = 0; i < k->nfrags; i++) {
-		if (k->index[i] >= k->nfrags)
-			FAIL("hash index out of range");
-		if (i && ng_full_cmp(k->frags[k->index[i - 1]].full,
-				     k->frags[k->index[i]].full) > 0)
-			FAIL("hash index not sorted");
+	seen = ng_zalloc(k->nfrags / 8 + 1);
+	if (!seen) {
+		*why = "out of memory";
+		return -ENOMEM;
 	}
+	for (i = 0; i < k->nfrags; i++) {
+		u32 x = k->index[i];
+
+		if (x >= k->nfrags || (seen[x / 8] >> (x % 8) & 1)) {
+			ng_free(seen);
+			FAIL("hash index is not a permutation");
+		}
+		seen[x / 8] |= 1 << (x % 8);
+		if (i && ng_full_cmp(k->frags[k->index[i - 1]].full,
+				     k->frags[x].full) > 0) {
+			ng_free(seen);
+			FAIL("hash index not sorted");
+		}
+	}
+	ng_free(seen);
 	return 0;
 }
 
@@ -113,6 +140,8 @@ int ng_sigdb_open(struct ng_sigdb *db, const u8 *buf, u64 size,
 		FAIL("unsupported signature DB version");
 	if (hd->header_size != sizeof(*hd))
 		FAIL("bad header size");
+	if (hd->flags || memchr_inv_zero(hd->reserved, sizeof(hd->reserved)))
+		FAIL("unknown header flags");
 	if (hd->file_size != size)
 		FAIL("size mismatch (truncated or extended file)");
 	if (size > NG_SIGDB_MAX_SIZE)

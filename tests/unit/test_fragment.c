@@ -13,7 +13,8 @@
  *  f. immediates that are kernel addresses are masked (NG_E_ABS edges),
  *     small immediates go to `spec`;
  *  g. discovery: padding-separated functions, call targets in the middle,
- *     endbr64, far jumps, ud1; trailing padding outside `size`;
+ *     endbr64 (also poisoned), __pfx_ areas, far jumps, ud1; trailing
+ *     padding outside `size`;
  *  h. robustness: random texts (every fragment inside the text, edge ranges
  *     consistent), all-int3 and all-zero texts, long fragments cut.
  *
@@ -741,6 +742,61 @@ static void test_discovery_markers(void)
 	asm_free(&a);
 }
 
+/*
+ * 6.2+ kernels: a __pfx_ area of 16 one-byte NOPs before a function, and
+ * endbr64 poisoned into "nopw (%rax)" when IBT is off. A function that
+ * opens with the poisoned endbr64 (itself a NOP) starts at it.
+ */
+static void test_discovery_pfx(void)
+{
+	struct ng_image img;
+	const struct ng_frag *f;
+	struct ng_frag plain;
+	struct asmb a, b;
+	int i;
+	u8 *t;
+
+	asm_init(&b, TEXT0, 64);
+	PUT(&b, 0x48, 0x8b, 0x47, 0x10);	/* mov 0x10(%rdi),%rax */
+	PUT(&b, 0xc3);				/* ret */
+	plain = one_frag(&b);
+	asm_free(&b);
+
+	asm_init(&a, TEXT0, 0x100);
+	/* f0 @0x00 */
+	PUT(&a, 0x48, 0x8b, 0x47, 0x08);	/* mov 0x8(%rdi),%rax */
+	PUT(&a, 0xc3);				/* ret */
+	pad_to(&a, 16, 0xcc);			/* int3 padding */
+	/* @0x10: __pfx_f1 */
+	for (i = 0; i < 16; i++)
+		PUT(&a, 0x90);			/* nop */
+	/* f1 @0x20 */
+	PUT(&a, 0x66, 0x0f, 0x1f, 0x00);	/* nopw (%rax): poisoned endbr64 */
+	PUT(&a, 0x48, 0x8b, 0x47, 0x10);	/* mov 0x10(%rdi),%rax */
+	PUT(&a, 0xc3);				/* ret */
+	pad_to(&a, 16, 0xcc);			/* int3 padding */
+	/* f2 @0x30: no __pfx_ area */
+	PUT(&a, 0x66, 0x0f, 0x1f, 0x00);	/* nopw (%rax): poisoned endbr64 */
+	PUT(&a, 0x48, 0x8b, 0x47, 0x10);	/* mov 0x10(%rdi),%rax */
+	PUT(&a, 0xc3);				/* ret */
+	PUT(&a, 0xcc);				/* int3 */
+
+	t = exact(&a);
+	analyse(&img, a.base, t, a.len);
+	CU_ASSERT_EQUAL(img.nfrags, 3);
+	f = frag_at(&img, TEXT0);
+	CU_ASSERT(f && f->size == 5);		/* the __pfx_ area is padding */
+	f = frag_at(&img, TEXT0 + 0x20);
+	CU_ASSERT(f && f->size == 9 && f->ninsn == 2 && same_full(f, &plain) &&
+		  f->spec == plain.spec);
+	f = frag_at(&img, TEXT0 + 0x30);
+	CU_ASSERT(f && f->size == 9 && f->ninsn == 2 && same_full(f, &plain) &&
+		  f->spec == plain.spec);
+	ng_image_free(&img);
+	free(t);
+	asm_free(&a);
+}
+
 /* --- h. robustness --------------------------------------------------------- */
 
 static void test_random_texts(void)
@@ -880,6 +936,8 @@ int main(void)
 			 test_discovery_padding) ||
 	    !CU_add_test(s, "g: discovery: endbr64, far jump, ud1",
 			 test_discovery_markers) ||
+	    !CU_add_test(s, "g: discovery: __pfx_ area, poisoned endbr64",
+			 test_discovery_pfx) ||
 	    !CU_add_test(s, "h: 200 random texts", test_random_texts) ||
 	    !CU_add_test(s, "h: all-int3 and all-zero texts",
 			 test_uniform_texts) ||
