@@ -60,6 +60,17 @@ static const struct ng_cmd commands[] = {
 		"                       text range and a \"functions\" array\n",
 	},
 	{
+		.name = "ps",
+		.fn = cmd_ps,
+		.usage = "--dump DUMP --db DB [-j]",
+		.help = "list the guest's processes from outside (task list found through code)",
+		.options =
+		"  --dump DUMP          memory dump of the guest\n"
+		"  --db DB              signature database from 'nogapctl sigdb build'\n"
+		"  -j, --json           one JSON object: init_task, the derived\n"
+		"                       task_struct layout and a \"processes\" array\n",
+	},
+	{
 		.name = "help",
 		.fn = cmd_help,
 		.usage = "[COMMAND]",

@@ -51,6 +51,7 @@ struct ng_cmd {
 int cmd_sigdb_build(int argc, char **argv);
 int cmd_sigdb_info(int argc, char **argv);
 int cmd_identify(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
 
 /* -j/--json: print JSON on stdout instead of human text. */
 extern bool ng_opt_json;

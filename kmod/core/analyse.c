@@ -175,9 +175,12 @@ static bool find_mm(struct snap *s, u32 comm, u64 init_mm, u32 *out)
 	u32 m, t;
 
 	for (m = 0; m + 16 <= comm; m += 8) {
+		/*
+		 * init_task has no mm; its active_mm is init_mm or, lazily,
+		 * the mm of the last process that ran on its CPU.
+		 */
 		u64 act = img64(s, 0, m + 8);
-		bool ok = !img64(s, 0, m) && kptr(act) &&
-			  (!init_mm || act == init_mm);
+		bool ok = !img64(s, 0, m) && kptr(act);
 		u32 users = 0;
 
 		for (t = 1; t < s->n && ok; t++) {
@@ -185,7 +188,7 @@ static bool find_mm(struct snap *s, u32 comm, u64 init_mm, u32 *out)
 
 			if (!v)
 				continue;
-			ok = kptr(v) && v != act && img64(s, t, m + 8) == v;
+			ok = kptr(v) && v != init_mm && img64(s, t, m + 8) == v;
 			users++;
 		}
 		if (ok && users) {
@@ -196,27 +199,28 @@ static bool find_mm(struct snap *s, u32 comm, u64 init_mm, u32 *out)
 	return false;
 }
 
-static bool state_value(u32 v)
-{
-	/* TASK_* bits a task can sleep or run with, and TASK_IDLE */
-	return v == 0 || v == 0x402 || (v <= 0x1000 && !(v & (v - 1)));
-}
-
+/*
+ * __state: every value a small set of TASK_* bits; at least half of the
+ * tasks asleep (TASK_INTERRUPTIBLE or TASK_UNINTERRUPTIBLE set), and idle
+ * kworkers in TASK_IDLE (0x402), which no reference count or flag word of a
+ * whole task list looks like.
+ */
 static bool find_state(struct snap *s, u32 *out)
 {
 	u32 off, t;
 
 	for (off = 0; off + 4 <= 64; off += 4) {
-		u32 sleeping = 0;
+		u32 sleeping = 0, idle = 0;
 		bool ok = true;
 
 		for (t = 0; t < s->n && ok; t++) {
 			u32 v = img32(s, t, off);
 
-			ok = state_value(v);
-			sleeping += v == 1 || v == 2 || v == 0x402;
+			ok = v < 0x4000;
+			sleeping += !!(v & 3);
+			idle += v == 0x402;
 		}
-		if (ok && 2 * sleeping >= s->n) {
+		if (ok && idle && 2 * sleeping >= s->n) {
 			*out = off;
 			return true;
 		}

@@ -606,3 +606,40 @@ const struct ng_datasym *ng_datasym_find(const struct ng_datasym *v, u32 n,
 	}
 	return NULL;
 }
+
+int ng_ident_ref_offsets(const struct ng_ident *id, const struct ng_image *img,
+			 const struct ng_sigdb *db, const char *name, u64 base,
+			 u32 *out, u32 max, u32 *n)
+{
+	u32 i, e, k2;
+
+	*n = 0;
+	for (i = 0; i < id->nfrags; i++) {
+		const struct ng_fmatch *fm = &id->m[i];
+		const struct ng_sigdb_kernel *k;
+		const struct ngdb_frag *df;
+		const struct ng_frag *tf = &img->frags[i];
+
+		if (!fm->same_code)
+			continue;
+		k = &db->k[fm->kernel];
+		df = &k->frags[fm->dbfrag];
+		if (df->nedges != tf->nedges)
+			continue;
+		for (e = 0; e < tf->nedges; e++) {
+			const struct ng_edge *te = &img->edges[tf->edge0 + e];
+			const struct ngdb_edge *de = &k->edges[df->edge0 + e];
+			u64 off = te->target - base;
+
+			if (!(de->kind & NGDB_EDGE_DATA) || !de->b ||
+			    strcmp(ng_sigdb_str(k, de->a), name) ||
+			    off >= (1u << 20))
+				continue;
+			for (k2 = 0; k2 < *n && out[k2] != (u32)off; k2++)
+				;
+			if (k2 == *n && *n < max)
+				out[(*n)++] = (u32)off;
+		}
+	}
+	return 0;
+}

@@ -74,4 +74,13 @@ int ng_ident_data(const struct ng_ident *id, const struct ng_image *img,
 const struct ng_datasym *ng_datasym_find(const struct ng_datasym *v, u32 n,
 					 const char *name);
 
+/*
+ * Offsets from base at which matched code (same code as in the DB)
+ * addresses the data symbol name at a non-zero addend: the fields of that
+ * object the code uses directly. Distinct values, at most max, in order met.
+ */
+int ng_ident_ref_offsets(const struct ng_ident *id, const struct ng_image *img,
+			 const struct ng_sigdb *db, const char *name, u64 base,
+			 u32 *out, u32 max, u32 *n);
+
 #endif /* NG_MATCH_H */

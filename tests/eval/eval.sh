@@ -51,6 +51,19 @@ run cross-major  db61     t612     0  0
 run multi-612    db61-612 t612     90 99
 run multi-612rt  db61-612 t612rt   75 99
 
+# ps: the task list found through code against the guest's own /proc
+: > "$OUT/ps.jsonl"
+ps_run() {
+	local db=$1 target=$2
+	$NOGAPCTL ps -j --dump "$(dump "$target")" --db "$OUT/$db.sigdb" > "$OUT/ps-$target.json"
+	python3 tests/eval/score-ps.py "$OUT/ps-$target.json" \
+		"$CACHE/dumps/$(abi "$target").ps" "$(abi "$target")" >> "$OUT/ps.jsonl"
+}
+ps_run db61 t61
+ps_run db61 t61cloud
+ps_run db61-612 t612
+ps_run db61-612 t612rt
+
 python3 - "$OUT/results.jsonl" "$CHECK" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -70,6 +83,14 @@ for r in rows:
     print("%-12s %-9s %-26s %7d %7d %8.2f %10.2f %6.0f %13s %s" % (r["label"], r["db"],
           r["target"], r["truth"], r["named"], r["recall"], r["precision"], ms,
           data, goal))
+print()
+print("%-26s %6s %6s %5s  %s" % ("ps: target", "guest", "found", "ours", "extra (not in the guest's list)"))
+for l in open(sys.argv[1].replace("results.jsonl", "ps.jsonl")):
+    r = json.loads(l)
+    ok = r["found"] == r["guest"] and all(e.endswith(":sleep") for e in r["extra"])
+    fail |= not ok
+    print("%-26s %6d %6d %5d  %s%s" % (r["label"], r["guest"], r["found"], r["ours"],
+          " ".join(r["extra"]) or "-", "" if ok else "   MISSED"))
 if int(sys.argv[2]) and fail:
     print("eval: FAIL: a goal was missed", file=sys.stderr)
     sys.exit(1)

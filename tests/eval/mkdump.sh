@@ -20,6 +20,8 @@ MIN_KALLSYMS_LINES=50000
 BEGIN_MARK='@@NOGAP-KALLSYMS-BEGIN@@'
 END_MARK='@@NOGAP-KALLSYMS-END@@'
 READY_MARK='@@NOGAP-READY@@'
+PS_BEGIN='@@NOGAP-PS-BEGIN@@'
+PS_END='@@NOGAP-PS-END@@'
 
 usage() {
     cat <<EOF
@@ -38,6 +40,7 @@ For every KERNEL_ABI (e.g. 6.1.0-50-amd64, 6.12.117+deb12-rt-amd64):
 Results (an ABI whose results already exist is skipped):
   CACHE/dumps/<ABI>.elf          ELF core of guest physical memory
   CACHE/dumps/<ABI>.kallsyms     /proc/kallsyms of that boot (real addresses)
+  CACHE/dumps/<ABI>.ps           that boot's process list (pid comm) at dump time
   CACHE/dumps/<ABI>.info         boot metadata (package, qemu cmdline, regs)
   CACHE/dumps/<ABI>.console.log  guest serial console (ttyS0)
 
@@ -103,6 +106,11 @@ mount -t sysfs sysfs /sys
 echo 0 > /proc/sys/kernel/kptr_restrict
 stty -F /dev/ttyS1 raw -echo 2>/dev/null || true
 { echo '$BEGIN_MARK'; cat /proc/kallsyms; echo '$END_MARK'; } > /dev/ttyS1
+# the process list is taken with ttyS1 closed (an open port has an IRQ thread
+# on PREEMPT_RT that goes away with it), then sent
+sleep 1
+for d in /proc/[0-9]*; do read c < \$d/comm && echo "\${d#/proc/} \$c"; done > /tmp/ps.txt
+{ echo '$PS_BEGIN'; cat /tmp/ps.txt; echo '$PS_END'; } > /dev/ttyS1
 echo '$READY_MARK'
 while :; do sleep 1000; done
 EOF
@@ -289,7 +297,8 @@ do_abi() {
     CUR_ABI=$abi
     local ddir="$CACHE/dumps"
     local elf="$ddir/$abi.elf" ks="$ddir/$abi.kallsyms" info="$ddir/$abi.info"
-    if [[ -s $elf && -s $ks ]]; then
+    local ps="$ddir/$abi.ps"
+    if [[ -s $elf && -s $ks && -s $ps ]]; then
         log "$abi: results exist, skipping"
         CUR_ABI=""
         return 0
@@ -303,7 +312,7 @@ do_abi() {
     mkdir -p "$ddir"
     local run
     run=$(mktemp -d "/tmp/mkdump.XXXXXX")   # short path: unix socket limit
-    TMP_PATHS+=("$run" "$elf.tmp.$$" "$ks.tmp.$$" "$info.tmp.$$")
+    TMP_PATHS+=("$run" "$elf.tmp.$$" "$ks.tmp.$$" "$info.tmp.$$" "$ps.tmp.$$")
     local ttys1="$run/ttyS1.out" qmp="$run/qmp.sock" regs="$run/regs.txt"
     CONSOLE_LOG="$ddir/$abi.console.log"
     rm -f "$CONSOLE_LOG"
@@ -312,7 +321,7 @@ do_abi() {
         qemu-system-x86_64 -accel tcg -cpu qemu64 -m "$MEM_MB" -smp 1
         -nodefaults -no-user-config -display none -no-reboot
         -kernel "$vmlinuz" -initrd "$INITRAMFS"
-        -append "console=ttyS0 panic=-1 oops=panic"
+        -append "console=ttyS0 panic=-1 oops=panic noirqdebug"
         -serial "file:$CONSOLE_LOG" -serial "file:$ttys1"
         -qmp "unix:$qmp,server=on,wait=off"
     )
@@ -342,6 +351,12 @@ do_abi() {
         awk -v b="$BEGIN_MARK" -v e="$END_MARK" \
             '$0==e{exit} on{print} $0==b{on=1}' >"$ks.tmp.$$"
     check_kallsyms "$ks.tmp.$$"
+    # The guest's own process list (pid comm), read by its init just before
+    # the dump: truth for `nogapctl ps`.
+    tr -d '\r' <"$ttys1" |
+        awk -v b="$PS_BEGIN" -v e="$PS_END" \
+            '$0==e{exit} on{print} $0==b{on=1}' >"$ps.tmp.$$"
+    [[ -s "$ps.tmp.$$" ]] || die "no process list from the guest"
     check_elf "$elf.tmp.$$"
     chmod 0644 "$elf.tmp.$$"   # QEMU creates it 0400
 
@@ -365,6 +380,7 @@ do_abi() {
     mv -f "$info.tmp.$$" "$info"
     mv -f "$elf.tmp.$$" "$elf"
     mv -f "$ks.tmp.$$" "$ks"
+    mv -f "$ps.tmp.$$" "$ps"
     rm -rf "$run"
     TMP_PATHS=()
     log "$abi: done in $((SECONDS - t0))s ($(wc -l <"$ks") symbols, $(($(stat -c %s "$elf") / 1048576)) MiB dump, $rip)"
