@@ -162,7 +162,10 @@ int cmd_ps(int argc, char **argv)
 		ng_json_obj_end(&o.j);
 		ng_json_finish(&o.j);
 	}
-	if (ret < 0)
+	if (ret == -E2BIG)
+		ret = ng_err(CMD, "%s: the task list does not end after %u tasks",
+			     dump, o.n);
+	else if (ret < 0)
 		ret = ng_err(CMD, "%s: the task list broke after %u tasks", dump,
 			     o.n);
 	else

@@ -7,9 +7,10 @@
 
 #define PID_MAX		4194304u	/* PID_MAX_LIMIT on 64-bit */
 
+/* Upper half, 4- or 5-level (reads of non-canonical values fail anyway). */
 static bool kptr(u64 v)
 {
-	return v >= 0xffff800000000000ull;
+	return v >= 0xff00000000000000ull;
 }
 
 static int cmp_u64v(const void *a, const void *b)
@@ -56,31 +57,33 @@ struct snap {
 	u32 len;		/* bytes of each task image */
 	u8 *img;		/* n images of len bytes; [0] is init_task */
 	u64 *addr;		/* n task addresses */
-	u64 *sorted;		/* the same, sorted */
-	u32 n, cap;
+	u64 *sorted;		/* every task of the list, sorted */
+	u32 n, cap, nsorted;
 };
 
 /*
- * Follow the list at offset o from init_task; on success fills s->addr
- * with init_task then every task met. Returns the number of tasks or 0.
+ * Follow the list at offset o from init_task; fills s->addr with init_task
+ * then every task met. Every link must point back (next->prev); nine in ten
+ * members must have a printable comm (one process renaming itself to
+ * garbage must not hide the whole list; a list of other members, such as
+ * children/sibling, fails this). A list longer than s->cap is kept
+ * truncated. Returns the number of tasks or 0.
  */
 static u32 try_list(struct snap *s, u32 o, u32 comm)
 {
 	u64 head = s->init + o, p, next, back;
 	u8 c[NG_COMM_LEN];
-	u32 n = 1;
+	u32 n = 1, good = 0;
 
 	if (!read_u64(s->mmu, head, &p) || !kptr(p))
 		return 0;
+	if (!read_u64(s->mmu, p + 8, &back) || back != head)
+		return 0;
 	s->addr[0] = s->init;
-	while (p != head) {
-		if (n >= s->cap)
-			return 0;
-		if (!read_u64(s->mmu, p + 8, &back))
-			return 0;
-		if (ng_read_virt(s->mmu, p - o + comm, c, sizeof(c)) ||
-		    !comm_ok(c))
-			return 0;
+	while (p != head && n < s->cap) {
+		if (!ng_read_virt(s->mmu, p - o + comm, c, sizeof(c)) &&
+		    comm_ok(c))
+			good++;
 		if (!read_u64(s->mmu, p, &next) || !kptr(next))
 			return 0;
 		/* p->next->prev must be p */
@@ -88,6 +91,18 @@ static u32 try_list(struct snap *s, u32 o, u32 comm)
 			return 0;
 		s->addr[n++] = p - o;
 		p = next;
+	}
+	if (10 * (u64)good < 9 * (u64)(n - 1))
+		return 0;
+	if (p != head) {
+		/* cut at the bound: a real list has no task twice, a ring does */
+		u32 i;
+
+		memcpy(s->sorted, s->addr, (size_t)n * sizeof(u64));
+		ng_sort(s->sorted, n, sizeof(u64), cmp_u64v);
+		for (i = 1; i < n; i++)
+			if (s->sorted[i] == s->sorted[i - 1])
+				return 0;
 	}
 	return n;
 }
@@ -104,7 +119,7 @@ static u32 img32(const struct snap *s, u32 t, u32 off)
 
 static bool is_task(const struct snap *s, u64 a)
 {
-	u32 lo = 0, hi = s->n;
+	u32 lo = 0, hi = s->nsorted;
 
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
@@ -209,7 +224,7 @@ static bool find_state(struct snap *s, u32 *out)
 {
 	u32 off, t;
 
-	for (off = 0; off + 4 <= 64; off += 4) {
+	for (off = 0; off + 4 <= 64 && off + 4 <= s->len; off += 4) {
 		u32 sleeping = 0, idle = 0;
 		bool ok = true;
 
@@ -244,7 +259,8 @@ int ng_task_layout_find(const struct ng_mmu *mmu, u64 init_task, u64 init_mm,
 	*why = "out of memory";
 	init = ng_alloc(NG_TASK_SCAN);
 	s.addr = ng_alloc((size_t)s.cap * sizeof(u64));
-	if (!init || !s.addr)
+	s.sorted = ng_alloc((size_t)s.cap * sizeof(u64));
+	if (!init || !s.addr || !s.sorted)
 		goto out;
 	/* the readable part of init_task, page by page */
 	for (i = 0; i < NG_TASK_SCAN; i += 4096 - ((init_task + i) & 4095)) {
@@ -275,7 +291,7 @@ int ng_task_layout_find(const struct ng_mmu *mmu, u64 init_task, u64 init_mm,
 		u32 n;
 
 		o = i < nhints ? hints[i] : (i - nhints) * 8;
-		if (o & 7 || o + 16 > comm)
+		if (o & 7 || comm < 16 || o > comm - 16)
 			continue;
 		n = try_list(&s, o, comm);
 		if (n > bestn) {
@@ -296,17 +312,26 @@ int ng_task_layout_find(const struct ng_mmu *mmu, u64 init_task, u64 init_mm,
 	/* one image of each task: the checks below read only these */
 	s.len = comm + NG_COMM_LEN;
 	s.img = ng_alloc((size_t)s.n * s.len);
-	s.sorted = ng_alloc((size_t)s.n * sizeof(u64));
 	tmp = ng_alloc((size_t)s.n * sizeof(u32));
-	if (!s.img || !s.sorted || !tmp)
+	if (!s.img || !tmp)
 		goto out;
-	for (i = 0; i < s.n; i++) {
-		if (ng_read_virt(mmu, s.addr[i], s.img + (size_t)i * s.len,
-				 s.len))
-			WHY("a task of the list is not readable");
-		s.sorted[i] = s.addr[i];
-	}
+	/* parents may be any task of the list, even one not kept below */
+	memcpy(s.sorted, s.addr, (size_t)s.n * sizeof(u64));
 	ng_sort(s.sorted, s.n, sizeof(u64), cmp_u64v);
+	s.nsorted = s.n;
+	/* tasks that cannot be read whole are left out of the derivation */
+	for (i = 0, o = 0; i < s.n; i++) {
+		if (ng_read_virt(mmu, s.addr[i], s.img + (size_t)o * s.len,
+				 s.len)) {
+			if (!i)
+				WHY("init_task is not readable");
+			continue;
+		}
+		s.addr[o++] = s.addr[i];
+	}
+	s.n = o;
+	if (s.n < 2)
+		WHY("no task of the list is readable");
 
 	lo->tasks = best;
 	lo->comm = comm;
@@ -365,7 +390,7 @@ int ng_task_read(const struct ng_mmu *mmu, u64 addr,
 int ng_task_walk(const struct ng_mmu *mmu, u64 init_task,
 		 const struct ng_task_layout *lo, ng_task_fn fn, void *arg)
 {
-	u64 head = init_task + lo->tasks, p = head;
+	u64 head = init_task + lo->tasks, p = head, back;
 	struct ng_task t;
 	u32 n = 0;
 	int ret;
@@ -380,10 +405,11 @@ int ng_task_walk(const struct ng_mmu *mmu, u64 init_task,
 		if (ret)
 			return ret < 0 ? ret : (int)n + 1;
 		n++;
-		if (!read_u64(mmu, p, &next) || !kptr(next))
-			return -EFAULT;
+		if (!read_u64(mmu, p, &next) || !kptr(next) ||
+		    !read_u64(mmu, next + 8, &back) || back != p)
+			return -EFAULT;	/* a broken link: not a list */
 		p = next;
 		ng_cond_resched();
 	} while (p != head && n < NG_TASKS_MAX);
-	return (int)n;
+	return p == head ? (int)n : -E2BIG;
 }

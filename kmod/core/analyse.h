@@ -48,8 +48,9 @@ int ng_task_layout_find(const struct ng_mmu *mmu, u64 init_task, u64 init_mm,
 
 /*
  * Walk the task list from init_task (which is reported first). Calls fn for
- * each task; stops at NG_TASKS_MAX tasks, a broken link, or when fn
- * returns non-zero. Returns the number of tasks or a negative errno.
+ * each task; stops when fn returns non-zero. Returns the number of tasks,
+ * -EFAULT at a broken link (next->prev not pointing back, unreadable),
+ * -E2BIG after NG_TASKS_MAX tasks without getting back to init_task.
  */
 typedef int (*ng_task_fn)(void *arg, const struct ng_task *t);
 int ng_task_walk(const struct ng_mmu *mmu, u64 init_task,
