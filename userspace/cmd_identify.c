@@ -3,7 +3,6 @@
  * cmd_identify.c - `nogapctl identify --dump DUMP --db DB [-j]`: name the
  * kernel functions of a memory dump from a signature DB.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include "nogapctl.h"
 #include "json.h"
@@ -186,87 +185,41 @@ static void print_human(const struct ng_target *t, const struct ng_sigdb *db,
 
 int cmd_identify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dump", required_argument, NULL, 'd' },
-		{ "db", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dump = NULL, *dbpath = NULL;
-	struct ng_target t;
-	struct ng_sigdb db;
-	struct ng_ident id;
+	const char *dump, *dbpath;
+	struct ng_session s;
 	struct names ns = { 0 };
 	struct ng_datasym *ds = NULL;
-	u32 nds = 0;
-	u8 *dbbuf = NULL;
-	char err[512];
+	u32 nds = 0, i;
 	double t0;
-	int c, ret;
-	u32 i;
+	int ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:b:j", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dump = optarg;
-			break;
-		case 'b':
-			dbpath = optarg;
-			break;
-		case 'j':
-			ng_opt_json = true;
-			break;
-		default:
-			return ng_usage_err(CMD, "bad option '%s'",
-					    argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return ng_usage_err(CMD, "unexpected argument '%s'", argv[optind]);
-	if (!dump || !dbpath)
-		return ng_usage_err(CMD, "--dump and --db are required");
-
-	if (ng_load_sigdb(CMD, dbpath, &db, &dbbuf))
+	ret = ng_parse_dump_db(CMD, argc, argv, &dump, &dbpath,
+			       "unexpected argument");
+	if (ret)
+		return ret;
+	if (ng_session_open(&s, CMD, dump, dbpath))
 		return NG_EXIT_FAIL;
-	ng_progress("reading %s", dump);
-	ret = ng_target_open(&t, dump, err, sizeof(err));
-	if (ret) {
-		free(dbbuf);
-		return ng_err(CMD, "%s", err);
-	}
-	ng_progress("matching %u fragments", t.img.nfrags);
 	t0 = ng_now();
-	ret = ng_identify(&id, &t.img, &db);
-	if (ret) {
-		ng_err(CMD, "identification failed: %s", strerror(-ret));
-		goto out;
-	}
-	for (i = 0; i < id.nfrags && !ret; i++) {
+	for (i = 0; i < s.id.nfrags && !ret; i++) {
 		ns.frag = i;
-		ns.frag_end = t.img.frags[i].addr + t.img.frags[i].size;
-		ret = ng_ident_names(&id, &t.img, &db, i, add_name, &ns);
+		ns.frag_end = s.t.img.frags[i].addr + s.t.img.frags[i].size;
+		ret = ng_ident_names(&s.id, &s.t.img, &s.db, i, add_name, &ns);
 	}
 	if (!ret)
-		ret = ng_ident_data(&id, &t.img, &db, &ds, &nds);
-	t0 = ng_now() - t0;
-	ng_progress_done();
+		ret = ng_ident_data(&s.id, &s.t.img, &s.db, &ds, &nds);
+	s.t_match += ng_now() - t0;
 	if (ret) {
 		ng_err(CMD, "out of memory");
 	} else {
 		if (ng_opt_json)
-			print_json(&t, &db, &id, &ns, ds, nds, t0);
+			print_json(&s.t, &s.db, &s.id, &ns, ds, nds, s.t_match);
 		else
-			print_human(&t, &db, &id, &ns, nds);
+			print_human(&s.t, &s.db, &s.id, &ns, nds);
 		if (fflush(stdout) || ferror(stdout))
 			ret = ng_err(CMD, "cannot write the output");
 	}
-	ng_ident_free(&id);
-out:
 	ng_free(ds);
 	free(ns.v);
-	ng_target_close(&t);
-	free(dbbuf);
+	ng_session_close(&s);
 	return ret ? NG_EXIT_FAIL : NG_EXIT_OK;
 }

@@ -5,7 +5,6 @@
  * nogap.ko). init_task comes from matched code; the task_struct layout is
  * derived and checked against the live task list (kmod/core/analyse.c).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include "nogapctl.h"
 #include "json.h"
@@ -64,77 +63,39 @@ static int print_task(void *arg, const struct ng_task *t)
 
 int cmd_ps(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dump", required_argument, NULL, 'd' },
-		{ "db", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dump = NULL, *dbpath = NULL, *why;
+	const char *dump, *dbpath, *why;
 	const struct ng_datasym *it, *im;
 	struct ng_task_layout lo;
 	struct ng_datasym *ds = NULL;
 	struct ps_out o = { .n = 0 };
-	struct ng_target t;
-	struct ng_sigdb db;
-	struct ng_ident id;
+	struct ng_session s;
 	u32 nds = 0, hints[64], nh = 0;
-	u8 *dbbuf = NULL;
-	char err[512];
-	int c, ret;
+	int ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:b:j", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dump = optarg;
-			break;
-		case 'b':
-			dbpath = optarg;
-			break;
-		case 'j':
-			ng_opt_json = true;
-			break;
-		default:
-			return ng_usage_err(CMD, "bad option '%s'",
-					    argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return ng_usage_err(CMD, "the online form (ps VM) needs nogap.ko; offline: --dump DUMP --db DB");
-	if (!dump || !dbpath)
-		return ng_usage_err(CMD, "--dump and --db are required");
-	if (ng_load_sigdb(CMD, dbpath, &db, &dbbuf))
+	ret = ng_parse_dump_db(CMD, argc, argv, &dump, &dbpath,
+			       "offline use is --dump DUMP --db DB; got");
+	if (ret)
+		return ret;
+	if (ng_session_open(&s, CMD, dump, dbpath))
 		return NG_EXIT_FAIL;
-	ret = ng_target_open(&t, dump, err, sizeof(err));
+	ret = ng_ident_data(&s.id, &s.t.img, &s.db, &ds, &nds);
 	if (ret) {
-		free(dbbuf);
-		return ng_err(CMD, "%s", err);
-	}
-	ret = ng_identify(&id, &t.img, &db);
-	if (ret) {
-		ng_err(CMD, "identification failed: %s", strerror(-ret));
-		goto out_target;
-	}
-	ret = ng_ident_data(&id, &t.img, &db, &ds, &nds);
-	if (ret) {
-		ng_err(CMD, "out of memory");
-		goto out_ident;
+		ret = ng_err(CMD, "out of memory");
+		goto out;
 	}
 	it = ng_datasym_find(ds, nds, "init_task");
 	im = ng_datasym_find(ds, nds, "init_mm");
 	if (!it) {
 		ret = ng_err(CMD, "%s: init_task not located: no matched code references it", dump);
-		goto out_data;
+		goto out;
 	}
-	ng_ident_ref_offsets(&id, &t.img, &db, "init_task", it->addr, hints,
-			     ARRAY_SIZE(hints), &nh);
-	ret = ng_task_layout_find(&t.mmu, it->addr, im ? im->addr : 0, hints,
+	ng_ident_ref_offsets(&s.id, &s.t.img, &s.db, "init_task", it->addr,
+			     hints, ARRAY_SIZE(hints), &nh);
+	ret = ng_task_layout_find(&s.t.mmu, it->addr, im ? im->addr : 0, hints,
 				  nh, &lo, &why);
 	if (ret) {
 		ret = ng_err(CMD, "%s: task layout: %s", dump, why);
-		goto out_data;
+		goto out;
 	}
 	if (ng_opt_json) {
 		ng_json_init(&o.j, stdout, false);
@@ -156,7 +117,7 @@ int cmd_ps(int argc, char **argv)
 		printf("%7s %7s %-2s %-16s %-18s\n", "PID", "PPID", "S", "COMM",
 		       "TASK");
 	}
-	ret = ng_task_walk(&t.mmu, it->addr, &lo, print_task, &o);
+	ret = ng_task_walk(&s.t.mmu, it->addr, &lo, print_task, &o);
 	if (ng_opt_json) {
 		ng_json_arr_end(&o.j);
 		ng_json_obj_end(&o.j);
@@ -170,12 +131,8 @@ int cmd_ps(int argc, char **argv)
 			     o.n);
 	else
 		ret = 0;
-out_data:
+out:
 	ng_free(ds);
-out_ident:
-	ng_ident_free(&id);
-out_target:
-	ng_target_close(&t);
-	free(dbbuf);
+	ng_session_close(&s);
 	return ret ? NG_EXIT_FAIL : NG_EXIT_OK;
 }

@@ -2,8 +2,10 @@
 /*
  * offline.c - the identification engine over a memory dump.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
+#include "nogapctl.h"
 #include "offline.h"
 #include "ktext.h"
 
@@ -91,4 +93,81 @@ void ng_target_close(struct ng_target *t)
 	free(t->text);
 	t->text = NULL;
 	ng_dump_close(&t->dump);
+}
+
+int ng_parse_dump_db(const char *cmd, int argc, char **argv,
+		     const char **dump, const char **db, const char *extra_usage)
+{
+	static const struct option opts[] = {
+		{ "dump", required_argument, NULL, 'd' },
+		{ "db", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*dump = NULL;
+	*db = NULL;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:b:j", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			*dump = optarg;
+			break;
+		case 'b':
+			*db = optarg;
+			break;
+		case 'j':
+			ng_opt_json = true;
+			break;
+		default:
+			return ng_usage_err(cmd, "bad option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return ng_usage_err(cmd, "%s '%s'", extra_usage, argv[optind]);
+	if (!*dump || !*db)
+		return ng_usage_err(cmd, "--dump and --db are required");
+	return 0;
+}
+
+int ng_session_open(struct ng_session *s, const char *cmd, const char *dump,
+		    const char *dbpath)
+{
+	char err[512];
+	double t0;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (ng_load_sigdb(cmd, dbpath, &s->db, &s->dbbuf))
+		return NG_EXIT_FAIL;
+	ng_progress("reading %s", dump);
+	ret = ng_target_open(&s->t, dump, err, sizeof(err));
+	if (ret) {
+		free(s->dbbuf);
+		s->dbbuf = NULL;
+		return ng_err(cmd, "%s", err);
+	}
+	ng_progress("matching %u fragments", s->t.img.nfrags);
+	t0 = ng_now();
+	ret = ng_identify(&s->id, &s->t.img, &s->db);
+	s->t_match = ng_now() - t0;
+	ng_progress_done();
+	if (ret) {
+		ng_target_close(&s->t);
+		free(s->dbbuf);
+		s->dbbuf = NULL;
+		return ng_err(cmd, "identification failed: %s", strerror(-ret));
+	}
+	return 0;
+}
+
+void ng_session_close(struct ng_session *s)
+{
+	ng_ident_free(&s->id);
+	ng_target_close(&s->t);
+	free(s->dbbuf);
+	s->dbbuf = NULL;
 }

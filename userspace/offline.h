@@ -5,6 +5,7 @@
 
 #include "dump.h"
 #include "fragment.h"
+#include "match.h"
 
 struct ng_target {
 	struct ng_dump dump;
@@ -36,5 +37,26 @@ double ng_now(void);
 struct ng_sigdb;
 int ng_load_sigdb(const char *cmd, const char *path, struct ng_sigdb *db,
 		  u8 **buf);
+
+/* What the offline commands share: a DB, a dump and its identification. */
+struct ng_session {
+	struct ng_target t;
+	struct ng_sigdb db;
+	struct ng_ident id;
+	u8 *dbbuf;
+	double t_match;		/* seconds in ng_identify() */
+};
+
+/*
+ * Parse `--dump DUMP --db DB [-j]` for cmd. 0, or 2 after a usage error.
+ * extra_usage is said when an argument is left over.
+ */
+int ng_parse_dump_db(const char *cmd, int argc, char **argv,
+		     const char **dump, const char **db, const char *extra_usage);
+
+/* Load the DB, open the dump, identify. 0, or 1 after printing an error. */
+int ng_session_open(struct ng_session *s, const char *cmd, const char *dump,
+		    const char *dbpath);
+void ng_session_close(struct ng_session *s);
 
 #endif /* NG_OFFLINE_H */

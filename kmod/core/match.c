@@ -517,25 +517,27 @@ static int cmp_datasym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-int ng_ident_data(const struct ng_ident *id, const struct ng_image *img,
-		  const struct ng_sigdb *db, struct ng_datasym **out, u32 *n)
-{
-	struct ng_datasym *v;
-	u32 cap = 0, nv = 0, i, j, e, nout = 0;
+/*
+ * Visit every data reference of every matched fragment whose code is the
+ * same as its DB fragment's (so that edge i corresponds to edge i): fn gets
+ * the DB's name for it, the addend, and the target address in the guest.
+ * Stops when fn returns non-zero.
+ */
+typedef int (*data_ref_fn)(void *arg, const char *name, u32 addend,
+			   u64 target);
 
-	*out = NULL;
-	*n = 0;
-	for (i = 0; i < id->nfrags; i++)
-		if (id->m[i].same_code)
-			cap += img->frags[i].nedges;
-	v = ng_alloc((size_t)cap * sizeof(*v) + sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+static void for_each_data_ref(const struct ng_ident *id,
+			      const struct ng_image *img,
+			      const struct ng_sigdb *db, data_ref_fn fn,
+			      void *arg)
+{
+	u32 i, e;
+
 	for (i = 0; i < id->nfrags; i++) {
 		const struct ng_fmatch *fm = &id->m[i];
+		const struct ng_frag *tf = &img->frags[i];
 		const struct ng_sigdb_kernel *k;
 		const struct ngdb_frag *df;
-		const struct ng_frag *tf = &img->frags[i];
 
 		if (!fm->same_code)
 			continue;
@@ -543,20 +545,56 @@ int ng_ident_data(const struct ng_ident *id, const struct ng_image *img,
 		df = &k->frags[fm->dbfrag];
 		if (df->nedges != tf->nedges)
 			continue;
-		for (e = 0; e < tf->nedges && nv < cap; e++) {
+		for (e = 0; e < tf->nedges; e++) {
 			const struct ng_edge *te = &img->edges[tf->edge0 + e];
 			const struct ngdb_edge *de = &k->edges[df->edge0 + e];
 
 			if (!(de->kind & NGDB_EDGE_DATA) ||
 			    (de->kind & NGDB_EDGE_KIND_MASK) != te->kind)
 				continue;
-			v[nv].name = ng_sigdb_str(k, de->a);
-			v[nv].addr = te->target - (u64)(s64)(s32)de->b;
-			v[nv].votes = 1;
-			v[nv].refs = 1;
-			nv++;
+			if (fn(arg, ng_sigdb_str(k, de->a), de->b, te->target))
+				return;
 		}
 	}
+}
+
+struct data_votes {
+	struct ng_datasym *v;
+	u32 n, cap;
+};
+
+static int add_vote(void *arg, const char *name, u32 addend, u64 target)
+{
+	struct data_votes *dv = arg;
+
+	if (dv->n >= dv->cap)
+		return 1;
+	dv->v[dv->n].name = name;
+	dv->v[dv->n].addr = target - addend;
+	dv->v[dv->n].votes = 1;
+	dv->v[dv->n].refs = 1;
+	dv->n++;
+	return 0;
+}
+
+int ng_ident_data(const struct ng_ident *id, const struct ng_image *img,
+		  const struct ng_sigdb *db, struct ng_datasym **out, u32 *n)
+{
+	struct data_votes dv = { 0 };
+	struct ng_datasym *v;
+	u32 nv, i, j, nout = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < id->nfrags; i++)
+		if (id->m[i].same_code)
+			dv.cap += img->frags[i].nedges;
+	dv.v = ng_alloc((size_t)dv.cap * sizeof(*dv.v) + sizeof(*dv.v));
+	if (!dv.v)
+		return -ENOMEM;
+	for_each_data_ref(id, img, db, add_vote, &dv);
+	v = dv.v;
+	nv = dv.n;
 	ng_sort(v, nv, sizeof(*v), cmp_datasym);
 	/* per name: the address with most votes, if a strict majority */
 	for (i = 0; i < nv; ) {
@@ -607,39 +645,36 @@ const struct ng_datasym *ng_datasym_find(const struct ng_datasym *v, u32 n,
 	return NULL;
 }
 
+struct ref_offsets {
+	const char *name;
+	u64 base;
+	u32 *out;
+	u32 max, n;
+};
+
+static int add_offset(void *arg, const char *name, u32 addend, u64 target)
+{
+	struct ref_offsets *ro = arg;
+	u64 off = target - ro->base;
+	u32 i;
+
+	if (!addend || off >= (1u << 20) || strcmp(name, ro->name))
+		return 0;
+	for (i = 0; i < ro->n && ro->out[i] != (u32)off; i++)
+		;
+	if (i == ro->n && ro->n < ro->max)
+		ro->out[ro->n++] = (u32)off;
+	return 0;
+}
+
 int ng_ident_ref_offsets(const struct ng_ident *id, const struct ng_image *img,
 			 const struct ng_sigdb *db, const char *name, u64 base,
 			 u32 *out, u32 max, u32 *n)
 {
-	u32 i, e, k2;
+	struct ref_offsets ro = { .name = name, .base = base, .out = out,
+				  .max = max };
 
-	*n = 0;
-	for (i = 0; i < id->nfrags; i++) {
-		const struct ng_fmatch *fm = &id->m[i];
-		const struct ng_sigdb_kernel *k;
-		const struct ngdb_frag *df;
-		const struct ng_frag *tf = &img->frags[i];
-
-		if (!fm->same_code)
-			continue;
-		k = &db->k[fm->kernel];
-		df = &k->frags[fm->dbfrag];
-		if (df->nedges != tf->nedges)
-			continue;
-		for (e = 0; e < tf->nedges; e++) {
-			const struct ng_edge *te = &img->edges[tf->edge0 + e];
-			const struct ngdb_edge *de = &k->edges[df->edge0 + e];
-			u64 off = te->target - base;
-
-			if (!(de->kind & NGDB_EDGE_DATA) || !de->b ||
-			    strcmp(ng_sigdb_str(k, de->a), name) ||
-			    off >= (1u << 20))
-				continue;
-			for (k2 = 0; k2 < *n && out[k2] != (u32)off; k2++)
-				;
-			if (k2 == *n && *n < max)
-				out[(*n)++] = (u32)off;
-		}
-	}
+	for_each_data_ref(id, img, db, add_offset, &ro);
+	*n = ro.n;
 	return 0;
 }

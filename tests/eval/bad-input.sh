@@ -83,6 +83,7 @@ PY
 
 for d in empty random text hdr notes trunc exe noanchor; do
 	expect_err "identify $d dump" "$NG" identify --dump "$T/$d.elf" --db "$DB"
+	expect_err "ps $d dump" "$NG" ps --dump "$T/$d.elf" --db "$DB"
 	expect_err "sigdb build $d dump" "$NG" sigdb build --dump "$T/$d.elf" \
 		--kallsyms "$SYMS" -o "$T/out.sigdb"
 done
@@ -101,6 +102,7 @@ cp "$DB" "$T/ext.sigdb" && echo x >>"$T/ext.sigdb"
 for f in "$T"/*.sigdb; do
 	expect_err "identify db $(basename "$f")" "$NG" identify --dump "$DUMP" --db "$f"
 	expect_err "sigdb info $(basename "$f")" "$NG" sigdb info "$f"
+	expect_err "ps db $(basename "$f")" "$NG" ps --dump "$DUMP" --db "$f"
 done
 
 # hostile kallsyms
@@ -125,6 +127,7 @@ expect_err "build without -o" "$NG" sigdb build --dump "$DUMP" --kallsyms "$SYMS
 expect_err "unpaired --dump" "$NG" sigdb build --dump "$DUMP" -o "$T/out.sigdb"
 expect_err "identify without --db" "$NG" identify --dump "$DUMP"
 expect_err "unknown option" "$NG" identify --frobnicate
+expect_err "ps with a VM but no module" "$NG" ps --dump "$DUMP" --db "$DB" 1
 expect_err "output in a missing dir" "$NG" sigdb build --dump "$DUMP" \
 	--kallsyms "$SYMS" -o "$T/no/such/dir/out.sigdb"
 
