@@ -4,6 +4,8 @@
 #   make             build nogapctl (and nogap.ko where kernel headers exist)
 #   make check       every test: unit, decoder oracle, offline end-to-end
 #   make check-unit  CUnit tests (plus the AddressSanitizer build)
+#   make check-lab   the KVM-host lab: nogap.ko on a KVM host inside QEMU
+#   make lab         build the lab's kernels and initramfs (build/lab/)
 #   make bench       benchmarks, side by side in one run
 #   make eval        recall/precision table on real Debian kernels
 #   make demo        install what is missing, build, run the main job
@@ -37,14 +39,14 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(O)/bench/%)
 EVAL_SRCS  := $(sort $(wildcard tests/eval/*.c))
 EVAL_BINS  := $(EVAL_SRCS:tests/eval/%.c=$(O)/eval/%)
 
-TEST_LIBS  := -lcunit -lcrypto -lm
-BENCH_LIBS := -lZydis -lcapstone -lcrypto -lm
+TEST_LIBS  := -lcunit -lcrypto -lm $(LIBNL_LIBS)
+BENCH_LIBS := -lZydis -lcapstone -lcrypto -lm $(LIBNL_LIBS)
 
 # keep the ASan objects between builds
 .SECONDARY: $(ASAN_CORE_OBJS) $(ASAN_TOOL_OBJS)
 
 .PHONY: all tools kmod check check-unit check-decoder check-offline bench \
-	eval demo clean deps install
+	eval demo clean deps install check-lab lab
 
 all: tools kmod
 
@@ -80,8 +82,11 @@ $(O)/eval/%: tests/eval/%.c $(TOOL_OBJS) $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(BENCH_LIBS)
 
-# The module: built where kernel headers are available (KDIR overrides).
-KDIR ?= /lib/modules/$(shell uname -r)/build
+# The module: built where kernel headers are available (KDIR overrides):
+# the running kernel's, else the newest /usr/src/linux-headers-*-amd64
+# (build machines need not run the kernel they build for).
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(lastword \
+	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
 kmod:
 	@if [ -d "$(KDIR)" ] && [ -f kmod/Kbuild ]; then \
 		$(MAKE) -C "$(KDIR)" M=$(CURDIR)/kmod modules; \
@@ -89,7 +94,7 @@ kmod:
 		echo "nogap: no kernel headers at $(KDIR): skipping nogap.ko (set KDIR)"; \
 	fi
 
-check: check-unit check-decoder check-offline
+check: check-unit check-decoder check-offline check-lab
 
 check-unit: $(UNIT_BINS) $(ASAN_BINS)
 	@set -e; for t in $(UNIT_BINS) $(ASAN_BINS); do \
@@ -102,6 +107,14 @@ check-decoder: $(EVAL_BINS)
 # Offline identification end-to-end on real dumps (fetched into CACHE).
 check-offline: tools $(O)/asan/nogapctl $(EVAL_BINS)
 	tests/eval/check-offline.sh
+
+# The KVM-host lab (tests/lab/README.md): L1 = Debian's kernel under QEMU/TCG
+# with nested SVM, L2 guests under KVM in L1; runs alone too.
+lab:
+	tests/lab/build.sh
+
+check-lab:
+	tests/lab/run.sh
 
 bench: tools $(BENCH_BINS) $(EVAL_BINS)
 	tests/bench/run.sh

@@ -37,6 +37,27 @@ static const struct ng_cmd sigdb_cmds[] = {
 		.options =
 		"  -j, --json           print one JSON object\n",
 	},
+	{
+		.name = "load",
+		.fn = cmd_sigdb_load,
+		.usage = "DB [-j]",
+		.help = "load a signature database into nogap.ko, replacing the active one",
+		.options =
+		"  -j, --json           print one JSON object: the loaded database\n",
+	},
+	{ }
+};
+
+static const struct ng_cmd vm_cmds[] = {
+	{
+		.name = "list",
+		.fn = cmd_vm_list,
+		.usage = "[-j]",
+		.help = "list the VMs nogap.ko watches and their identification",
+		.options =
+		"  -j, --json           one JSON object with a \"vms\" array: id, pid,\n"
+		"                       vcpus, state, identification\n",
+	},
 	{ }
 };
 
@@ -45,19 +66,58 @@ static const struct ng_cmd commands[] = {
 		.name = "sigdb",
 		.sub = sigdb_cmds,
 		.usage = "COMMAND [ARGS]",
-		.help = "build and inspect signature databases",
+		.help = "build, inspect and load signature databases",
 	},
 	{
 		.name = "identify",
-		.fn = cmd_identify,
-		.usage = "--dump DUMP --db DB [-j]",
-		.help = "name the kernel functions in a guest memory dump",
+		.fn = cmd_identify_any,
+		.usage = "VM [--wait] [--timeout S] [--restart] [-j] | --dump DUMP --db DB [-j]",
+		.help = "name the kernel functions of a running VM (nogap.ko) or of a memory dump",
 		.options =
+		"  VM                   id of a running VM ('nogapctl vm list'); nogap.ko\n"
+		"                       identifies it in the background\n"
+		"  --wait               wait until identification has ended\n"
+		"  --timeout S          give up waiting after S seconds (900)\n"
+		"  --restart            identify again a VM identified before\n"
 		"  --dump DUMP          memory dump of the guest (ELF core from QEMU\n"
 		"                       dump-guest-memory or virsh dump --memory-only)\n"
 		"  --db DB              signature database from 'nogapctl sigdb build'\n"
-		"  -j, --json           print one JSON object: the anchor, the kernel\n"
-		"                       text range and a \"functions\" array\n",
+		"  -j, --json           print one JSON object: the state and figures\n"
+		"                       of a VM's identification; for a dump the anchor,\n"
+		"                       the kernel text range and a \"functions\" array\n",
+	},
+	{
+		.name = "symbols",
+		.fn = cmd_symbols,
+		.usage = "VM [PATTERN] [-j]",
+		.help = "list the kernel functions named in a running VM",
+		.options =
+		"  PATTERN              only names containing PATTERN, or matching it\n"
+		"                       when it has any of *?[ (a glob)\n"
+		"  -j, --json           one JSON object with a \"symbols\" array: name,\n"
+		"                       address, size, evidence, confidence\n",
+	},
+	{
+		.name = "vm",
+		.sub = vm_cmds,
+		.usage = "COMMAND [ARGS]",
+		.help = "the VMs nogap.ko watches",
+	},
+	{
+		.name = "status",
+		.fn = cmd_status,
+		.usage = "[-j]",
+		.help = "show nogap.ko's status, counters and signature database",
+		.options =
+		"  -j, --json           print one JSON object\n",
+	},
+	{
+		.name = "monitor",
+		.fn = cmd_monitor,
+		.usage = "[-j]",
+		.help = "print nogap.ko's events as they happen, one line each",
+		.options =
+		"  -j, --json           one JSON object per line, with \"type\" and \"vm\"\n",
 	},
 	{
 		.name = "ps",

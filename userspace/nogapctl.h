@@ -51,6 +51,13 @@ struct ng_cmd {
 int cmd_sigdb_build(int argc, char **argv);
 int cmd_sigdb_info(int argc, char **argv);
 int cmd_identify(int argc, char **argv);
+/* cmd_online.c: nogap.ko through generic netlink */
+int cmd_identify_any(int argc, char **argv);
+int cmd_vm_list(int argc, char **argv);
+int cmd_sigdb_load(int argc, char **argv);
+int cmd_symbols(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 
 /* -j/--json: print JSON on stdout instead of human text. */

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * nogap.h - the generic netlink interface of nogap.ko.
+ *
+ * This header is the API documentation: everything a client needs to talk
+ * to the module is described here. It is ABI: values are never reordered
+ * or reused; new ones are added before the __*_MAX tails.
+ *
+ * Family and groups
+ * -----------------
+ *
+ * The family is NOGAP_GENL_NAME ("nogap"), version NOGAP_GENL_VERSION.
+ * Resolve its id with the generic netlink controller (CTRL_CMD_GETFAMILY);
+ * when the family does not exist, the module is not loaded. Events are
+ * sent to the multicast group NOGAP_MCGRP_EVENTS ("events"); joining it
+ * needs CAP_NET_ADMIN where the kernel supports capability checks on
+ * groups (GENL_MCAST_CAP_NET_ADMIN).
+ *
+ * Every request is validated against a policy of its own command before
+ * the module sees it: an attribute of the wrong type or length, one that
+ * the command does not accept, or a non-zero reserved header byte is
+ * refused with EINVAL, an integer out of its range with ERANGE, each with
+ * an extended ACK message. Set NETLINK_EXT_ACK on the socket to receive
+ * the messages; the module's own are lowercase English, one line, meant to
+ * be shown to the user as "kernel reports: <message>". Set NETLINK_CAP_ACK
+ * too, or errors echo the whole request (a DB chunk) back.
+ *
+ * Integers are in host byte order. u64 attributes may be preceded by a
+ * NOGAP_A_PAD (or NOGAP_SYM_A_PAD, ...) attribute for alignment: ignore
+ * it. Strings are NUL-terminated.
+ *
+ * Permissions: STATUS_GET is open to every user. Every other command
+ * either changes state or reveals guest data (guest registers, the guest
+ * kernel's layout) and needs CAP_NET_ADMIN; without it the request fails
+ * with EPERM before it is looked at.
+ *
+ * Commands
+ * --------
+ *
+ * NOGAP_CMD_STATUS_GET: module status and counters.
+ *
+ *   Request: no attributes. Reply (one message, same command):
+ *
+ *	NOGAP_A_STATUS_VERSION: NLA_NUL_STRING, the module version
+ *	NOGAP_A_STATUS_EXITS: NLA_U64, VM exits observed since load
+ *	NOGAP_A_STATUS_ANCHORS: NLA_U64, kernel-mode anchors captured
+ *	NOGAP_A_STATUS_VMS: NLA_U32, VMs watched now
+ *	NOGAP_A_STATUS_VMS_SEEN: NLA_U32, VMs watched since load
+ *	NOGAP_A_STATUS_IDENT_DONE: NLA_U32, identifications that succeeded
+ *	NOGAP_A_STATUS_IDENT_FAILED: NLA_U32, identifications that failed
+ *	NOGAP_A_STATUS_IDENT_RUNNING: NLA_U32, queued or running now
+ *	NOGAP_A_STATUS_SIGDB_LOADED: NLA_U8, 1 when a signature DB is active
+ *	NOGAP_A_SIGDB_SIZE: NLA_U64, size of the active DB in bytes
+ *	NOGAP_A_SIGDB_GENERATION: NLA_U32, bumped by each successful load
+ *	NOGAP_A_SIGDB_KERNELS: NLA_NESTED, present when a DB is active
+ *	    0: NLA_NESTED, one per reference kernel in the DB
+ *		NOGAP_KERNEL_A_LABEL: NLA_NUL_STRING
+ *		NOGAP_KERNEL_A_TEXT_SIZE: NLA_U64
+ *		NOGAP_KERNEL_A_FRAGMENTS: NLA_U32
+ *		NOGAP_KERNEL_A_NAMES: NLA_U32
+ *	    1: NLA_NESTED
+ *		...
+ *
+ * NOGAP_CMD_VM_GET: the VMs the module watches (CAP_NET_ADMIN).
+ *
+ *   A VM is watched from its first VM exit after the module is loaded
+ *   (VMs that existed before are picked up at their next exit) until its
+ *   VMM closes it. Each VM gets an id, unique for the life of the module.
+ *
+ *   As a dump (NLM_F_DUMP), with no attributes: one message per VM, in
+ *   increasing id order. As a plain request with NOGAP_A_VM_ID: that VM
+ *   only (ENOENT if there is no such VM). Each message holds:
+ *
+ *	NOGAP_A_VM_ID: NLA_U32
+ *	NOGAP_A_VM_PID: NLA_U32, process id of the VMM (e.g. QEMU)
+ *	NOGAP_A_VM_VCPUS: NLA_U32, online vCPUs
+ *	NOGAP_A_VM_STATE: NLA_U8, enum nogap_vm_state
+ *	NOGAP_A_VM_VENDOR: NLA_U8, enum nogap_vendor
+ *	NOGAP_A_VM_EXITS: NLA_U64, exits observed
+ *	NOGAP_A_ANCHOR_RIP: NLA_U64, last kernel-mode anchor (when captured)
+ *	NOGAP_A_ANCHOR_CR3: NLA_U64
+ *	NOGAP_A_ANCHOR_VCPU: NLA_U32
+ *	NOGAP_A_IDENT_STATE: NLA_U8, enum nogap_ident_state
+ *	NOGAP_A_IDENT_*: as in the IDENTIFY reply, once identification ended
+ *
+ * NOGAP_CMD_SIGDB_LOAD: upload a signature DB in chunks (CAP_NET_ADMIN).
+ *
+ *   A DB (docs/sigdb-format.md, built by `nogapctl sigdb build`) can be up
+ *   to NOGAP_SIGDB_MAX_SIZE bytes; a netlink message carries at most
+ *   NOGAP_SIGDB_CHUNK_MAX bytes of it. One upload is in progress at a time,
+ *   owned by the socket that began it; it is dropped when that socket is
+ *   closed, when another socket begins an upload, on ABORT, and after any
+ *   refused chunk or commit. Each request carries NOGAP_A_SIGDB_OP:
+ *
+ *   NOGAP_SIGDB_BEGIN
+ *	NOGAP_A_SIGDB_SIZE: NLA_U64, required, total size, 64 bytes to
+ *	    NOGAP_SIGDB_MAX_SIZE
+ *   NOGAP_SIGDB_CHUNK
+ *	NOGAP_A_SIGDB_OFFSET: NLA_U64, required, must equal the bytes
+ *	    received so far (chunks come in order, without gaps)
+ *	NOGAP_A_SIGDB_DATA: NLA_BINARY, required, 1 to NOGAP_SIGDB_CHUNK_MAX
+ *	    bytes; offset + length must not exceed the declared size
+ *	NOGAP_A_SIGDB_CRC32: NLA_U32, optional, CRC-32 (IEEE 802.3, as zlib's
+ *	    crc32()) of the data; a mismatch refuses the chunk
+ *   NOGAP_SIGDB_COMMIT
+ *	no other attribute. The whole DB must have been received. It is then
+ *	validated exactly like userspace does (header, checksum, every table
+ *	and index); a DB that does not validate is refused with EINVAL and
+ *	the reason as extended ACK message, and the active DB stays. A valid
+ *	DB replaces the active one atomically: identifications already
+ *	running finish with the DB they started with. The reply is a
+ *	STATUS_GET reply (same attributes) describing the new DB.
+ *   NOGAP_SIGDB_ABORT
+ *	drop the upload in progress, if any.
+ *
+ *   Errors: EINVAL (bad request, refused chunk, invalid DB), EBUSY (the
+ *   upload belongs to another socket), ENOENT (chunk or commit without a
+ *   begun upload), E2BIG (declared size too large), ENOMEM.
+ *
+ * NOGAP_CMD_IDENTIFY: name a VM's kernel functions (CAP_NET_ADMIN).
+ *
+ *   Request:
+ *	NOGAP_A_VM_ID: NLA_U32, required
+ *	NOGAP_A_IDENT_FLAGS: NLA_U32, optional, NOGAP_IDENTIFY_F_*
+ *
+ *   Without NOGAP_IDENTIFY_F_QUERY, identification of the VM is queued,
+ *   unless it is already queued or running, or done and
+ *   NOGAP_IDENTIFY_F_RESTART is not given. Identification runs in the
+ *   background: it waits (up to a few seconds) for a vCPU to exit in
+ *   kernel mode, walks the guest page tables from that anchor, reads the
+ *   guest kernel's code, cuts it into functions, hashes them and matches
+ *   them against the active signature DB. When it ends, a
+ *   NOGAP_EVENT_IDENTIFY_DONE event is sent and the symbols can be read
+ *   with SYMBOLS_GET. With NOGAP_IDENTIFY_F_QUERY nothing is started.
+ *
+ *   Reply (both cases): one NOGAP_CMD_IDENTIFY message with
+ *	NOGAP_A_VM_ID: NLA_U32
+ *	NOGAP_A_IDENT_STATE: NLA_U8, enum nogap_ident_state
+ *   and, once identification has ended (DONE or FAILED):
+ *	NOGAP_A_IDENT_ERRNO: NLA_U32, positive errno (FAILED only)
+ *	NOGAP_A_IDENT_MSG: NLA_NUL_STRING, why it failed (FAILED only)
+ *	NOGAP_A_IDENT_KERNEL: NLA_NUL_STRING, label of the DB kernel most
+ *	    like the guest
+ *	NOGAP_A_IDENT_TEXT_START: NLA_U64, guest-virtual start of its code
+ *	NOGAP_A_IDENT_TEXT_SIZE: NLA_U64
+ *	NOGAP_A_IDENT_FRAGMENTS: NLA_U32, functions/fragments found
+ *	NOGAP_A_IDENT_MATCHED: NLA_U32, fragments named
+ *	NOGAP_A_IDENT_SYMBOLS: NLA_U32, symbols SYMBOLS_GET returns
+ *	NOGAP_A_IDENT_HOLES: NLA_U32, code pages that could not be read
+ *	NOGAP_A_IDENT_MSECS: NLA_U32, duration
+ *	NOGAP_A_ANCHOR_RIP, NOGAP_A_ANCHOR_CR3, NOGAP_A_ANCHOR_VCPU: the
+ *	    anchor that was used
+ *
+ *   Errors: ENOENT (no such VM, or no signature DB loaded: see the
+ *   message), EINVAL.
+ *
+ * NOGAP_CMD_SYMBOLS_GET: the symbols found in a VM (dump, CAP_NET_ADMIN).
+ *
+ *   Request (NLM_F_DUMP):
+ *	NOGAP_A_VM_ID: NLA_U32, required
+ *	NOGAP_A_SYM_FILTER: NLA_NUL_STRING, optional, at most
+ *	    NOGAP_SYM_FILTER_MAX bytes with the NUL. A pattern with any of
+ *	    "*?[" is a glob matched against the whole name; else it is a
+ *	    substring.
+ *
+ *   Reply: the symbols in address order, split over as many messages as
+ *   needed. Each message holds:
+ *	NOGAP_A_VM_ID: NLA_U32
+ *	NOGAP_A_SYMBOLS: NLA_NESTED
+ *	    0: NLA_NESTED
+ *		NOGAP_SYM_A_NAME: NLA_NUL_STRING
+ *		NOGAP_SYM_A_ADDR: NLA_U64, guest-virtual address
+ *		NOGAP_SYM_A_SIZE: NLA_U32, bytes up to the next symbol
+ *		NOGAP_SYM_A_EVIDENCE: NLA_U8, enum nogap_evidence
+ *		NOGAP_SYM_A_CONFIDENCE: NLA_U8, 0 to 100
+ *	    1: NLA_NESTED
+ *		...
+ *   If the VM is identified again while the dump runs, the messages after
+ *   the change carry NLM_F_DUMP_INTR: start over.
+ *
+ *   Errors come in the NLMSG_DONE that ends the dump (its payload is the
+ *   negative errno, followed by the extended ACK attributes): EINVAL (no
+ *   NOGAP_A_VM_ID), ENOENT (no such VM, or it went away during the dump),
+ *   ENODATA (the VM has not been identified successfully). Policy errors
+ *   (a bad filter) come as an NLMSG_ERROR like for every request.
+ *
+ * NOGAP_CMD_EVENT: notifications, sent to the "events" group only.
+ *
+ *	NOGAP_A_EVENT_TYPE: NLA_U8, enum nogap_event
+ *	NOGAP_A_VM_ID: NLA_U32 (VM events)
+ *	NOGAP_A_VM_PID: NLA_U32 (VM events)
+ *   NOGAP_EVENT_VM_ADDED also has NOGAP_A_VM_VCPUS and NOGAP_A_VM_VENDOR;
+ *   NOGAP_EVENT_IDENTIFY_DONE has the attributes of the IDENTIFY reply;
+ *   NOGAP_EVENT_SIGDB_LOADED has NOGAP_A_SIGDB_SIZE and
+ *   NOGAP_A_SIGDB_GENERATION.
+ *
+ * Unknown commands are refused with EOPNOTSUPP by the generic netlink core.
+ */
+#ifndef _UAPI_LINUX_NOGAP_H
+#define _UAPI_LINUX_NOGAP_H
+
+#define NOGAP_GENL_NAME		"nogap"
+#define NOGAP_GENL_VERSION	1
+#define NOGAP_MCGRP_EVENTS	"events"
+
+/* Largest DB the module accepts (the format's own limit). */
+#define NOGAP_SIGDB_MAX_SIZE	(256u << 20)
+/* Largest NOGAP_A_SIGDB_DATA payload in one message. */
+#define NOGAP_SIGDB_CHUNK_MAX	61440
+/* Largest NOGAP_A_SYM_FILTER, with its NUL. */
+#define NOGAP_SYM_FILTER_MAX	128
+
+enum nogap_cmd {
+	NOGAP_CMD_UNSPEC,
+	NOGAP_CMD_STATUS_GET,
+	NOGAP_CMD_VM_GET,
+	NOGAP_CMD_SIGDB_LOAD,
+	NOGAP_CMD_IDENTIFY,
+	NOGAP_CMD_SYMBOLS_GET,
+	NOGAP_CMD_EVENT,
+	__NOGAP_CMD_MAX
+};
+#define NOGAP_CMD_MAX (__NOGAP_CMD_MAX - 1)
+
+enum nogap_attr {
+	NOGAP_A_UNSPEC,
+	NOGAP_A_PAD,
+	NOGAP_A_VM_ID,
+	NOGAP_A_VM_PID,
+	NOGAP_A_VM_VCPUS,
+	NOGAP_A_VM_STATE,
+	NOGAP_A_VM_VENDOR,
+	NOGAP_A_VM_EXITS,
+	NOGAP_A_ANCHOR_RIP,
+	NOGAP_A_ANCHOR_CR3,
+	NOGAP_A_ANCHOR_VCPU,
+	NOGAP_A_IDENT_FLAGS,
+	NOGAP_A_IDENT_STATE,
+	NOGAP_A_IDENT_ERRNO,
+	NOGAP_A_IDENT_MSG,
+	NOGAP_A_IDENT_KERNEL,
+	NOGAP_A_IDENT_TEXT_START,
+	NOGAP_A_IDENT_TEXT_SIZE,
+	NOGAP_A_IDENT_FRAGMENTS,
+	NOGAP_A_IDENT_MATCHED,
+	NOGAP_A_IDENT_SYMBOLS,
+	NOGAP_A_IDENT_HOLES,
+	NOGAP_A_IDENT_MSECS,
+	NOGAP_A_SIGDB_OP,
+	NOGAP_A_SIGDB_SIZE,
+	NOGAP_A_SIGDB_OFFSET,
+	NOGAP_A_SIGDB_DATA,
+	NOGAP_A_SIGDB_CRC32,
+	NOGAP_A_SIGDB_GENERATION,
+	NOGAP_A_SIGDB_KERNELS,
+	NOGAP_A_SYM_FILTER,
+	NOGAP_A_SYMBOLS,
+	NOGAP_A_STATUS_VERSION,
+	NOGAP_A_STATUS_EXITS,
+	NOGAP_A_STATUS_ANCHORS,
+	NOGAP_A_STATUS_VMS,
+	NOGAP_A_STATUS_VMS_SEEN,
+	NOGAP_A_STATUS_IDENT_DONE,
+	NOGAP_A_STATUS_IDENT_FAILED,
+	NOGAP_A_STATUS_IDENT_RUNNING,
+	NOGAP_A_STATUS_SIGDB_LOADED,
+	NOGAP_A_EVENT_TYPE,
+	__NOGAP_A_MAX
+};
+#define NOGAP_A_MAX (__NOGAP_A_MAX - 1)
+
+/* Inside each element of NOGAP_A_SYMBOLS. */
+enum nogap_sym_attr {
+	NOGAP_SYM_A_UNSPEC,
+	NOGAP_SYM_A_PAD,
+	NOGAP_SYM_A_NAME,
+	NOGAP_SYM_A_ADDR,
+	NOGAP_SYM_A_SIZE,
+	NOGAP_SYM_A_EVIDENCE,
+	NOGAP_SYM_A_CONFIDENCE,
+	__NOGAP_SYM_A_MAX
+};
+#define NOGAP_SYM_A_MAX (__NOGAP_SYM_A_MAX - 1)
+
+/* Inside each element of NOGAP_A_SIGDB_KERNELS. */
+enum nogap_kernel_attr {
+	NOGAP_KERNEL_A_UNSPEC,
+	NOGAP_KERNEL_A_PAD,
+	NOGAP_KERNEL_A_LABEL,
+	NOGAP_KERNEL_A_TEXT_SIZE,
+	NOGAP_KERNEL_A_FRAGMENTS,
+	NOGAP_KERNEL_A_NAMES,
+	__NOGAP_KERNEL_A_MAX
+};
+#define NOGAP_KERNEL_A_MAX (__NOGAP_KERNEL_A_MAX - 1)
+
+/* NOGAP_A_SIGDB_OP */
+enum nogap_sigdb_op {
+	NOGAP_SIGDB_BEGIN = 1,
+	NOGAP_SIGDB_CHUNK,
+	NOGAP_SIGDB_COMMIT,
+	NOGAP_SIGDB_ABORT,
+	__NOGAP_SIGDB_OP_MAX
+};
+#define NOGAP_SIGDB_OP_MAX (__NOGAP_SIGDB_OP_MAX - 1)
+
+/* NOGAP_A_IDENT_FLAGS */
+#define NOGAP_IDENTIFY_F_QUERY		(1u << 0)	/* only report */
+#define NOGAP_IDENTIFY_F_RESTART	(1u << 1)	/* again if done */
+#define NOGAP_IDENTIFY_F_ALL		0x3u
+
+/* NOGAP_A_VM_STATE */
+enum nogap_vm_state {
+	NOGAP_VM_RUNNING = 1,	/* watched, its VMM holds it */
+	NOGAP_VM_EXITING,	/* its VMM closed it: being released */
+};
+
+/* NOGAP_A_VM_VENDOR */
+enum nogap_vendor {
+	NOGAP_VENDOR_UNKNOWN = 0,
+	NOGAP_VENDOR_VMX,	/* Intel VT-x */
+	NOGAP_VENDOR_SVM,	/* AMD-V */
+};
+
+/* NOGAP_A_IDENT_STATE */
+enum nogap_ident_state {
+	NOGAP_IDENT_NONE = 0,	/* never asked */
+	NOGAP_IDENT_QUEUED,
+	NOGAP_IDENT_RUNNING,
+	NOGAP_IDENT_DONE,
+	NOGAP_IDENT_FAILED,
+};
+
+/* NOGAP_SYM_A_EVIDENCE: what named the symbol (docs/design.md). */
+enum nogap_evidence {
+	NOGAP_EV_NONE = 0,
+	NOGAP_EV_HASH,		/* exact code hash, unique */
+	NOGAP_EV_HASH_ORDER,	/* exact hash, unique between neighbours */
+	NOGAP_EV_CALLGRAPH,	/* called at the same site by a named caller */
+	NOGAP_EV_LOOSE,		/* hash without constants, unique */
+	NOGAP_EV_LOOSE_ORDER,	/* hash without constants, between neighbours */
+	NOGAP_EV_ORDER,		/* same place between named neighbours */
+	__NOGAP_EV_MAX
+};
+
+/* NOGAP_A_EVENT_TYPE */
+enum nogap_event {
+	NOGAP_EVENT_VM_ADDED = 1,
+	NOGAP_EVENT_VM_REMOVED,
+	NOGAP_EVENT_IDENTIFY_DONE,	/* also when it failed: see IDENT_STATE */
+	NOGAP_EVENT_SIGDB_LOADED,
+	__NOGAP_EVENT_MAX
+};
+
+#endif /* _UAPI_LINUX_NOGAP_H */

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nl.h - nogapctl's one path to nogap.ko: a generic netlink socket
+ * (libnl-genl-3) to the "nogap" family, requests and their replies, and
+ * kernel errors with their extended ACK messages.
+ *
+ *	struct ng_nl nl;
+ *	struct nl_msg *m;
+ *
+ *	if (ng_nl_open(&nl, "status"))
+ *		return 1;			// error already printed
+ *	m = ng_nl_msg(&nl, NOGAP_CMD_STATUS_GET, 0, 0);
+ *	ret = ng_nl_request(&nl, m, on_reply, &state);
+ *	if (ret)
+ *		ret = ng_nl_fail(&nl, ret);	// "kernel reports: ..."
+ *	ng_nl_close(&nl);
+ */
+#ifndef NG_NL_H
+#define NG_NL_H
+
+#include <stdbool.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include <linux/nogap.h>
+
+struct ng_nl {
+	struct nl_sock *sk;
+	struct nl_cb *cb;
+	int family;
+	const char *cmd;		/* the nogapctl command, for messages */
+	/* state of the request in progress */
+	bool done;
+	bool intr;			/* a dump part had NLM_F_DUMP_INTR */
+	int err;			/* negative errno from the kernel */
+	char ext_msg[256];		/* its extended ACK message, or "" */
+	int (*fn)(struct nlattr **attrs, void *arg);
+	void *arg;
+	int fn_err;			/* first error returned by fn */
+};
+
+/*
+ * Connect and resolve the family. Returns 0, or 1 after printing a one-line
+ * error (`nogapctl: CMD: nogap module not loaded (modprobe nogap)`).
+ */
+int ng_nl_open(struct ng_nl *nl, const char *cmd);
+void ng_nl_close(struct ng_nl *nl);
+
+/*
+ * A request of the family: cmd, NLM_F_* flags (NLM_F_DUMP for dumps) and
+ * room for payload bytes of attributes (0: the default page). NULL when
+ * out of memory.
+ */
+struct nl_msg *ng_nl_msg(struct ng_nl *nl, int cmd, int flags,
+			 size_t payload);
+
+/*
+ * Send msg (consumed) and read every reply until the ACK or the end of the
+ * dump. fn (may be NULL) is called with the top-level attributes of each
+ * reply message, indexed by enum nogap_attr; a non-zero return stops
+ * calling it and becomes the result. Returns 0, a negative errno from the
+ * kernel (nl->ext_msg holds its message) or from fn, or -EAGAIN when a dump
+ * was interrupted by a change (NLM_F_DUMP_INTR).
+ */
+int ng_nl_request(struct ng_nl *nl, struct nl_msg *msg,
+		  int (*fn)(struct nlattr **attrs, void *arg), void *arg);
+
+/*
+ * Print the failure of a request as one line and return 1:
+ * `nogapctl: CMD: kernel reports: MESSAGE` when the kernel gave a message,
+ * else `nogapctl: CMD: <strerror>` (with a hint for EPERM).
+ */
+int ng_nl_fail(struct ng_nl *nl, int err);
+
+/* Parse a nested attribute against the reply policy of its kind. */
+int ng_nl_parse_sym(struct nlattr **tb, struct nlattr *nest);
+int ng_nl_parse_kernel(struct nlattr **tb, struct nlattr *nest);
+
+/* Names for the enums of linux/nogap.h ("?" when unknown). */
+const char *ng_nl_ident_state(unsigned int s);
+const char *ng_nl_vm_state(unsigned int s);
+const char *ng_nl_vendor(unsigned int v);
+const char *ng_nl_evidence(unsigned int e);
+const char *ng_nl_event(unsigned int e);
+
+/* CRC-32 (IEEE 802.3, zlib's crc32()) of a buffer. */
+unsigned int ng_crc32(const void *buf, size_t len);
+
+#endif /* NG_NL_H */
