@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# demo.sh - the main job today, on real Debian kernels: build a signature DB
-# from one reference boot of Debian's 6.1 kernel, then name the functions of
-# another 6.1 build from nothing but its memory dump, and score the result
-# against that boot's own kallsyms.
+# demo.sh - `make demo`, the main job today:
+#  1. offline: name the functions of a Debian 6.1 kernel from nothing but a
+#     memory dump, with a signature DB built from another 6.1 build;
+#  2. live: in the lab (a Debian KVM host under QEMU with a real KVM guest),
+#     load nogap.ko, let it find the running guest, identify its kernel in
+#     kernel context, and show the names it gives, scored against the
+#     guest's own kallsyms.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE=${NOGAP_CACHE:-$HOME/.cache/nogap}
@@ -12,27 +15,36 @@ REF=$(abi ref61) TGT=$(abi t61)
 D=$CACHE/dumps
 mkdir -p build/demo
 
-echo "demo: fetching and booting Debian kernels $REF and $TGT under QEMU (cached)"
+echo "== 1. offline: a memory dump of Debian $TGT, a DB from $REF"
 tests/eval/mkdump.sh "$REF" "$TGT"
-
-echo
 echo "\$ nogapctl sigdb build --dump $REF.elf --kallsyms $REF.kallsyms -o build/demo/db.sigdb"
 userspace/nogapctl sigdb build --dump "$D/$REF.elf" --kallsyms "$D/$REF.kallsyms" \
 	--label "$REF" -o build/demo/db.sigdb
-echo
-echo "\$ nogapctl sigdb info build/demo/db.sigdb"
-userspace/nogapctl sigdb info build/demo/db.sigdb
-echo
 echo "\$ nogapctl identify --dump $TGT.elf --db build/demo/db.sigdb   (a few well-known functions)"
 userspace/nogapctl identify --dump "$D/$TGT.elf" --db build/demo/db.sigdb > build/demo/identify.txt
 head -5 build/demo/identify.txt
-sed -n '6p' build/demo/identify.txt
-grep -E ' (schedule|__schedule|do_exit|__x64_sys_kill|commit_creds|kallsyms_lookup_name|native_safe_halt)$' build/demo/identify.txt || true
-echo "   ... ($(($(wc -l < build/demo/identify.txt) - 6)) functions in build/demo/identify.txt)"
-echo
+grep -E ' (schedule|do_exit|__x64_sys_kill|commit_creds|native_safe_halt)$' build/demo/identify.txt || true
 userspace/nogapctl identify -j --dump "$D/$TGT.elf" --db build/demo/db.sigdb > build/demo/identify.json
 python3 tests/eval/score.py build/demo/identify.json "$D/$TGT.kallsyms" "$TGT" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-print("demo: %s named %d of %d functions of %s: recall %.2f%%, precision %.2f%% (truth: that boot'"'"'s kallsyms)"
-      % ("nogapctl", r["named"], r["truth"], r["label"], r["recall"], r["precision"]))'
+print("offline: named %d of %d functions of %s: recall %.2f%%, precision %.2f%% (truth: that boot'"'"'s kallsyms)"
+      % (r["named"], r["truth"], r["label"], r["recall"], r["precision"]))'
+echo "\$ nogapctl ps --dump $TGT.elf --db build/demo/db.sigdb   (first lines)"
+userspace/nogapctl ps --dump "$D/$TGT.elf" --db build/demo/db.sigdb | head -6
+
+echo
+echo "== 2. live: nogap.ko on a KVM host (the lab, tests/lab/README.md), a minute or two"
+tests/lab/run.sh
+echo
+echo "live: what nogap.ko named in the running guest (nogapctl symbols VM -j, build/lab/l2-symbols.json):"
+python3 - build/lab/l2-symbols.json <<'PY'
+import json, sys
+syms = json.load(open(sys.argv[1]))["symbols"]
+want = ("schedule", "do_exit", "__x64_sys_kill", "commit_creds", "native_safe_halt")
+for s in syms:
+    if s["name"] in want:
+        print("  %-18s %-18s %s" % (s["address"], s.get("evidence", ""), s["name"]))
+print("  ... %d functions in all" % len(syms))
+PY
+grep -E '^recall=' build/lab/results.log | tail -1 | sed 's/^/live: /'
