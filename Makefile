@@ -45,7 +45,7 @@ BENCH_LIBS := -lZydis -lcapstone -lcrypto -lm $(LIBNL_LIBS)
 # keep the ASan objects between builds
 .SECONDARY: $(ASAN_CORE_OBJS) $(ASAN_TOOL_OBJS)
 
-.PHONY: all tools kmod check check-unit check-decoder check-offline bench \
+.PHONY: unit-dumps all tools kmod check check-unit check-decoder check-offline bench \
 	eval demo clean deps install check-lab lab
 
 all: tools kmod
@@ -96,7 +96,12 @@ kmod:
 
 check: check-unit check-decoder check-offline check-lab
 
-check-unit: $(UNIT_BINS) $(ASAN_BINS)
+# test_offline identifies a real dump: fetch and boot its two kernels first
+UNIT_DUMPS := $(shell awk '$$1 == "ref61" || $$1 == "t61" { print $$2 }' tests/eval/kernels.txt)
+unit-dumps:
+	tests/eval/mkdump.sh $(UNIT_DUMPS)
+
+check-unit: $(UNIT_BINS) $(ASAN_BINS) unit-dumps
 	@set -e; for t in $(UNIT_BINS) $(ASAN_BINS); do \
 		echo "== $$t"; $$t; done; echo "check-unit: pass"
 
