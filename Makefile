@@ -45,7 +45,7 @@ BENCH_LIBS := -lZydis -lcapstone -lcrypto -lm $(LIBNL_LIBS)
 # keep the ASan objects between builds
 .SECONDARY: $(ASAN_CORE_OBJS) $(ASAN_TOOL_OBJS)
 
-.PHONY: unit-dumps all tools kmod check check-unit check-decoder check-offline bench \
+.PHONY: check-kmod unit-dumps all tools kmod check check-unit check-decoder check-offline bench \
 	eval demo clean deps install check-lab lab
 
 all: tools kmod
@@ -94,7 +94,7 @@ kmod:
 		echo "nogap: no kernel headers at $(KDIR): skipping nogap.ko (set KDIR)"; \
 	fi
 
-check: check-unit check-decoder check-offline check-lab
+check: check-unit check-decoder check-offline check-kmod check-lab
 
 # test_offline identifies a real dump: fetch and boot its two kernels first
 UNIT_DUMPS := $(shell awk '$$1 == "ref61" || $$1 == "t61" { print $$2 }' tests/eval/kernels.txt)
@@ -120,6 +120,10 @@ lab:
 
 check-lab:
 	tests/lab/run.sh
+
+# nogap.ko builds warning-free against the 6.1 and 6.12 headers
+check-kmod:
+	tests/check-kmod.sh
 
 bench: tools $(BENCH_BINS) $(EVAL_BINS)
 	tests/bench/run.sh

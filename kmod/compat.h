@@ -58,14 +58,5 @@ static inline struct nlattr **ng_dump_attrs(struct netlink_callback *cb)
 #define GENL_MCAST_CAP_NET_ADMIN	0
 #endif
 
-/*
- * No libgcc in the kernel: without -mpopcnt, __builtin_popcountll() is a
- * call to __popcountdi2, which modules cannot link. The kernel's
- * hweight64() is the same function (with POPCNT when the CPU has it).
- * (kmod/core should say ng_popcount64() in ng_env.h; until then, this.)
- */
-#include <linux/bitops.h>
-#define __builtin_popcountll(x)	hweight64(x)
-
 #endif /* __KERNEL__ */
 #endif /* NG_COMPAT_H */

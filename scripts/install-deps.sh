@@ -23,8 +23,14 @@ packages=(
 	qemu-system-x86 qemu-utils socat
 	busybox-static cpio kmod
 	xz-utils zstd
-	linux-headers-amd64		# to build nogap.ko
+	linux-headers-amd64		# to build nogap.ko (and the lab's L1 kernel)
 )
+
+# nogap.ko must also build against Debian 12's 6.12 line: the newest
+# linux-headers-6.12.*+deb12-amd64 the archive has.
+h612=$(apt-cache search --names-only '^linux-headers-6\.12\..*\+deb12-amd64$' 2>/dev/null |
+	awk '{ print $1 }' | sort -V | tail -n1)
+[ -n "$h612" ] && packages+=("$h612")
 
 say() { printf 'install-deps: %s\n' "$*"; }
 

@@ -551,7 +551,7 @@ int ng_image_analyse(struct ng_image *img, u64 text_start, const u8 *text,
 
 	/* Count fragments; gather first-instruction call targets (fentry). */
 	for (i = 0; i < nwords; i++)
-		nf += __builtin_popcountll(starts[i]);
+		nf += ng_popcount64(starts[i]);
 	/* fragments longer than NG_FRAG_MAX_BYTES are cut: room for those */
 	nf += (u32)(text_size / NG_FRAG_MAX_BYTES) + 1;
 	ct = ng_alloc((size_t)nf * sizeof(*ct) + 8);

@@ -25,6 +25,9 @@
 #define ng_free(p)		kvfree(p)
 #define ng_sort(b, n, s, c)	sort((b), (n), (s), (c), NULL)
 #define ng_cond_resched()	cond_resched()
+#include <linux/bitops.h>
+/* no libgcc in the kernel: the kernel's own population count */
+#define ng_popcount64(x)	hweight64(x)
 #else /* userspace */
 #include <stdint.h>
 #include <stddef.h>
@@ -47,6 +50,7 @@ typedef int64_t s64;
 #define ng_free(p)		free(p)
 #define ng_sort(b, n, s, c)	qsort((b), (n), (s), (c))
 #define ng_cond_resched()	do { } while (0)
+#define ng_popcount64(x)	__builtin_popcountll(x)
 #ifndef likely
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)

@@ -133,11 +133,11 @@ int ng_sigdb_open(struct ng_sigdb *db, const u8 *buf, u64 size,
 	memset(db, 0, sizeof(*db));
 	*why = "";
 	if (size < sizeof(*hd))
-		FAIL("file too short for a signature DB");
+		FAIL("file too short for a signature db");
 	if (memcmp(hd->magic, NG_SIGDB_MAGIC, 8))
-		FAIL("not a NoGap signature DB (bad magic)");
+		FAIL("not a nogap signature db (bad magic)");
 	if (hd->version != NG_SIGDB_VERSION)
-		FAIL("unsupported signature DB version");
+		FAIL("unsupported signature db version");
 	if (hd->header_size != sizeof(*hd))
 		FAIL("bad header size");
 	if (hd->flags || memchr_inv_zero(hd->reserved, sizeof(hd->reserved)))
@@ -145,7 +145,7 @@ int ng_sigdb_open(struct ng_sigdb *db, const u8 *buf, u64 size,
 	if (hd->file_size != size)
 		FAIL("size mismatch (truncated or extended file)");
 	if (size > NG_SIGDB_MAX_SIZE)
-		FAIL("signature DB too large");
+		FAIL("signature db too large");
 	if (!hd->nkernels || hd->nkernels > NG_SIGDB_MAX_KERNELS)
 		FAIL("bad kernel count");
 	ret = h->md5(h->ctx, buf + sizeof(*hd), size - sizeof(*hd), sum);
