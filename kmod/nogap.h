@@ -116,6 +116,7 @@ struct ng_vm {
 	bool want_anchor;
 	bool have_anchor;
 	unsigned long want_since;	/* jiffies */
+	unsigned long anchor_time;	/* jiffies of the last capture */
 	unsigned long anchor_seq;	/* bumped at each capture */
 	struct ng_anchor anchor;
 

@@ -42,6 +42,13 @@ extern struct tracepoint __tracepoint_kvm_exit;
 /* The probe prefers anchors from HLT exits (the idle loop is core kernel
  * text, never a module); after this long it takes any kernel-mode exit. */
 #define NG_ANCHOR_PATIENCE	(HZ / 4)
+/*
+ * The reaper keeps each VM's last anchor at most this old while the VM
+ * runs: identification wants a fresh one, but a paused VM does not exit,
+ * and the first anchor of a VM may come from early boot (page tables the
+ * guest frees later).
+ */
+#define NG_ANCHOR_REFRESH	(5 * HZ)
 
 static DEFINE_HASHTABLE(ng_vm_hash, NG_VM_HASH_BITS);
 static LIST_HEAD(ng_vm_list);		/* by id */
@@ -111,6 +118,7 @@ static void ng_capture(struct ng_vm *vm, struct kvm_vcpu *vcpu, u8 vendor)
 		vm->anchor = a;
 		vm->have_anchor = true;
 		vm->anchor_seq++;
+		vm->anchor_time = jiffies;
 		WRITE_ONCE(vm->want_anchor, false);
 		atomic64_inc(&ng_stats.anchors);
 	}
@@ -292,8 +300,14 @@ static void ng_reap(struct work_struct *work)
 	mutex_lock(&ng_vm_lock);
 	list_for_each_entry_safe(vm, tmp, &ng_vm_list, node) {
 		/* ours is the last reference: the VMM has let go */
-		if (refcount_read(&vm->kvm->users_count) <= 1)
+		if (refcount_read(&vm->kvm->users_count) <= 1) {
 			ng_vm_unlink(vm, &dead);
+			continue;
+		}
+		if (!READ_ONCE(vm->want_anchor) &&
+		    time_after(jiffies, READ_ONCE(vm->anchor_time) +
+			       NG_ANCHOR_REFRESH))
+			ng_vm_want_anchor(vm);
 	}
 	mutex_unlock(&ng_vm_lock);
 
