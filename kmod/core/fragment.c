@@ -174,6 +174,7 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 	struct ng_insn in;
 	bool pad_run = false, int3_run = false, prev_uncond = true;
 	bool prev_ud1 = false;
+	u64 ret_end = ~0ull;	/* offset right after the last 1-byte ret */
 	const u32 rules = DISCOVER_RULES;
 
 	if (!jt)
@@ -184,8 +185,25 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 		bool aligned;
 
 		if (t[off] == 0xcc) {
+			u64 run = int3_run_len(t + off, n - off);
+
+			/*
+			 * `ret; int3 x4` is how the kernel patches a 5-byte
+			 * `jmp __x86_return_thunk` on CPUs that need no return
+			 * thunk: those four are part of the return, not
+			 * padding, or where the return sits decides (by CPU)
+			 * whether the next address looks like an entry.
+			 */
+			if (off == ret_end) {
+				u64 slot = run < 4 ? run : 4;
+
+				off += slot;
+				run -= slot;
+				if (!run)
+					continue;
+			}
 			/* int3 filler (alignment gaps, SLS): one padding run */
-			off += int3_run_len(t + off, n - off);
+			off += run;
 			pad_run = true;
 			int3_run = true;
 			continue;
@@ -232,6 +250,8 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 			prev_uncond = is_uncond(&in);
 			prev_ud1 = in.kind == NG_K_UD && in.map == 1 &&
 				   in.opcode == 0xb9;
+			if (in.kind == NG_K_RET && in.len == 1)
+				ret_end = off + 1;
 		} else {
 			pad_run = true;
 			if (in.kind == NG_K_INT3)
@@ -429,6 +449,10 @@ static int sign_frag(struct ng_image *img, struct ng_frag *f, u64 off, u64 end,
 		if (in.kind == NG_K_NOP || in.kind == NG_K_INT3)
 			continue;
 		last_real = off;
+		/* clac/stac: SMAP alternatives of a 3-byte nop, by CPU */
+		if (in.map == 1 && in.opcode == 0x01 &&
+		    (in.modrm == 0xca || in.modrm == 0xcb))
+			continue;
 		if (in.kind == NG_K_ENDBR) {
 			if (va == va0) {
 				f->flags |= NG_FRAG_ENTRY_ENDBR;

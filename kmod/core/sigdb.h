@@ -17,7 +17,7 @@
 struct ng_hasher;
 
 #define NG_SIGDB_MAGIC		"NGSIGDB\0"
-#define NG_SIGDB_VERSION	1
+#define NG_SIGDB_VERSION	2
 #define NG_SIGDB_MAX_KERNELS	16
 #define NG_SIGDB_MAX_SIZE	(256u << 20)
 #define NG_SIGDB_LABEL_LEN	64

@@ -581,9 +581,9 @@ static void test_header(void)
 	h->magic[7] = '1';
 	CU_ASSERT(refused(buf, len, "bad magic"));
 	h->magic[7] = 0;
-	h->version = 2;
+	h->version = NG_SIGDB_VERSION + 1;
 	CU_ASSERT(refused(buf, len, "version"));
-	h->version = 0;
+	h->version = NG_SIGDB_VERSION - 1;	/* an old DB: rebuild it */
 	CU_ASSERT(refused(buf, len, "version"));
 	h->version = NG_SIGDB_VERSION;
 	h->header_size = 72;
