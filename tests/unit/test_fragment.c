@@ -22,6 +22,7 @@
  * size so that the AddressSanitizer build catches any read past it.
  */
 #include <CUnit/Basic.h>
+#include "asmb.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,13 +44,7 @@ static u64 rng(void)
 	return rng_state * 0x2545f4914f6cdd1dull;
 }
 
-/* A tiny assembler: bytes appended at a known virtual address. */
-struct asmb {
-	u8 *p;
-	size_t len, cap;
-	u64 base;		/* virtual address of p[0] */
-};
-
+/* The assembler (asmb.h) over a buffer of its own. */
 static void asm_init(struct asmb *a, u64 base, size_t cap)
 {
 	a->p = malloc(cap);
@@ -63,38 +58,6 @@ static void asm_free(struct asmb *a)
 {
 	free(a->p);
 	a->p = NULL;
-}
-
-static u64 here(const struct asmb *a)
-{
-	return a->base + a->len;
-}
-
-static void put(struct asmb *a, const u8 *b, size_t n)
-{
-	CU_ASSERT_FATAL(a->len + n <= a->cap);
-	memcpy(a->p + a->len, b, n);
-	a->len += n;
-}
-
-#define PUT(a, ...)	put((a), (const u8[]){ __VA_ARGS__ }, \
-			    sizeof((const u8[]){ __VA_ARGS__ }))
-
-static void put32(struct asmb *a, u32 v)
-{
-	PUT(a, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24);
-}
-
-/*
- * The rel32 field of an instruction whose remaining `trail` bytes follow
- * the field: target - (address of the next instruction).
- */
-static void rel32(struct asmb *a, u64 target, unsigned int trail)
-{
-	s64 d = (s64)(target - (here(a) + 4 + trail));
-
-	CU_ASSERT_FATAL(d >= INT32_MIN && d <= INT32_MAX);
-	put32(a, (u32)(s32)d);
 }
 
 /* Fill with `byte` up to the next multiple of align (virtual address). */

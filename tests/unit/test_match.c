@@ -16,6 +16,7 @@
  * the other has.
  */
 #include <CUnit/Basic.h>
+#include "asmb.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,41 +29,7 @@
 #define DATA0	0xffffffff82800000ull	/* data symbols */
 #define NDATA	8
 
-/* --- a tiny assembler --------------------------------------------------- */
-
-struct asmb {
-	u8 *p;
-	size_t len, cap;
-	u64 base;
-};
-
-static u64 here(const struct asmb *a)
-{
-	return a->base + a->len;
-}
-
-static void put(struct asmb *a, const u8 *b, size_t n)
-{
-	CU_ASSERT_FATAL(a->len + n <= a->cap);
-	memcpy(a->p + a->len, b, n);
-	a->len += n;
-}
-
-#define PUT(a, ...)	put((a), (const u8[]){ __VA_ARGS__ }, \
-			    sizeof((const u8[]){ __VA_ARGS__ }))
-
-static void put32(struct asmb *a, u32 v)
-{
-	PUT(a, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24);
-}
-
-static void rel32(struct asmb *a, u64 target)
-{
-	s64 d = (s64)(target - (here(a) + 4));
-
-	CU_ASSERT_FATAL(d >= INT32_MIN && d <= INT32_MAX);
-	put32(a, (u32)(s32)d);
-}
+/* --- memory operands (the rest of the assembler is asmb.h) ------------ */
 
 /*
  * A memory operand disp(%base) with register `reg`, after the opcode bytes
@@ -188,7 +155,7 @@ static u32 lrng(u64 *s)
 static void emit_call(struct asmb *a, const struct layout *l, int callee)
 {
 	PUT(a, 0xe8);				/* call callee */
-	rel32(a, l->addr[callee] ? l->addr[callee] : here(a) + 4);
+	rel32(a, l->addr[callee] ? l->addr[callee] : here(a) + 4, 0);
 }
 
 /* One function of layout l at here(a), then int3 padding to 16. */
@@ -253,7 +220,7 @@ static void emit_func(struct asmb *a, const struct layout *l, int id)
 			break;
 		case 10:
 			PUT(a, 0x48, 0x8b, 0x05);	/* mov data(%rip),%rax */
-			rel32(a, DATA0 + 0x40 * (imm % NDATA));
+			rel32(a, DATA0 + 0x40 * (imm % NDATA), 0);
 			break;
 		case 11:
 			PUT(a, 0x48, 0x09, 0xd0);	/* or %rdx,%rax */

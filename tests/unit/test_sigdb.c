@@ -16,6 +16,7 @@
  *    ng_ident_names() (the AddressSanitizer build checks every access).
  */
 #include <CUnit/Basic.h>
+#include "asmb.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -39,43 +40,6 @@ static u64 rng(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-/* --- a tiny assembler --------------------------------------------------- */
-
-struct asmb {
-	u8 *p;
-	size_t len, cap;
-	u64 base;
-};
-
-static u64 here(const struct asmb *a)
-{
-	return a->base + a->len;
-}
-
-static void put(struct asmb *a, const u8 *b, size_t n)
-{
-	CU_ASSERT_FATAL(a->len + n <= a->cap);
-	memcpy(a->p + a->len, b, n);
-	a->len += n;
-}
-
-#define PUT(a, ...)	put((a), (const u8[]){ __VA_ARGS__ }, \
-			    sizeof((const u8[]){ __VA_ARGS__ }))
-
-static void put32(struct asmb *a, u32 v)
-{
-	PUT(a, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24);
-}
-
-/* rel32 field followed by `trail` more bytes of the instruction */
-static void rel32(struct asmb *a, u64 target, unsigned int trail)
-{
-	s64 d = (s64)(target - (here(a) + 4 + trail));
-
-	CU_ASSERT_FATAL(d >= INT32_MIN && d <= INT32_MAX);
-	put32(a, (u32)(s32)d);
 }
 
 /* --- a synthetic reference kernel ---------------------------------------- */
