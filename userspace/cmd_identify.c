@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include "nogapctl.h"
 #include "json.h"
-#include "fileio.h"
 #include "offline.h"
 #include "match.h"
 
@@ -53,26 +52,6 @@ static int add_name(void *arg, u64 addr, const char *name,
 	if (ns->n && ns->v[ns->n - 1].frag == ns->frag)
 		ns->v[ns->n - 1].size = (u32)(addr - ns->v[ns->n - 1].addr);
 	ns->n++;
-	return 0;
-}
-
-int ng_load_sigdb(const char *cmd, const char *path, struct ng_sigdb *db,
-		  u8 **buf)
-{
-	char err[256];
-	const char *why;
-	size_t len;
-	int ret;
-
-	ret = ng_read_file(path, buf, &len, NG_SIGDB_MAX_SIZE, err, sizeof(err));
-	if (ret)
-		return ng_err(cmd, "%s", err);
-	ret = ng_sigdb_open(db, *buf, len, &ng_md5_hasher, &why);
-	if (ret) {
-		free(*buf);
-		*buf = NULL;
-		return ng_err(cmd, "%s: %s", path, why);
-	}
 	return 0;
 }
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <time.h>
 #include "nogapctl.h"
+#include "fileio.h"
+#include "sigdb.h"
 #include "offline.h"
 #include "ktext.h"
 
@@ -93,6 +95,26 @@ void ng_target_close(struct ng_target *t)
 	free(t->text);
 	t->text = NULL;
 	ng_dump_close(&t->dump);
+}
+
+int ng_load_sigdb(const char *cmd, const char *path, struct ng_sigdb *db,
+		  u8 **buf)
+{
+	char err[256];
+	const char *why;
+	size_t len;
+	int ret;
+
+	ret = ng_read_file(path, buf, &len, NG_SIGDB_MAX_SIZE, err, sizeof(err));
+	if (ret)
+		return ng_err(cmd, "%s", err);
+	ret = ng_sigdb_open(db, *buf, len, &ng_md5_hasher, &why);
+	if (ret) {
+		free(*buf);
+		*buf = NULL;
+		return ng_err(cmd, "%s: %s", path, why);
+	}
+	return 0;
 }
 
 int ng_parse_dump_db(const char *cmd, int argc, char **argv,

@@ -28,11 +28,6 @@ static inline void bm_set(u64 *bm, u64 i)
 	bm[i >> 6] |= 1ull << (i & 63);
 }
 
-static inline bool bm_test(const u64 *bm, u64 i)
-{
-	return bm[i >> 6] >> (i & 63) & 1;
-}
-
 /* First set bit at or after i, or n. */
 static u64 bm_next(const u64 *bm, u64 i, u64 n)
 {
@@ -65,20 +60,6 @@ static u64 int3_run_len(const u8 *p, u64 left)
 static bool is_pad(const struct ng_insn *in)
 {
 	return in->kind == NG_K_NOP || in->kind == NG_K_INT3;
-}
-
-/* An instruction after which execution never falls through. */
-static bool is_uncond(const struct ng_insn *in)
-{
-	switch (in->kind) {
-	case NG_K_JMP_REL:
-	case NG_K_JMP_IND:
-	case NG_K_RET:
-	case NG_K_UD:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* 16 single-byte NOPs before: the __pfx_ area of 6.2+ kernels. */
@@ -138,28 +119,21 @@ static int cmp_u64(const void *a, const void *b)
 /* Threshold for calling a target "the" return thunk / fentry. */
 #define NG_STAT_MIN	4096
 
-/* Discovery rule bits (ng_discover_rules). */
-#define R_CALLED	0x01	/* direct call target */
-#define R_AFTER_PAD	0x02	/* aligned, after padding that follows a jump/ret */
-#define R_AFTER_JMP	0x04	/* aligned, right after a jump/ret */
-#define R_FTRACE	0x08	/* aligned ftrace nop at the start */
-#define R_ENDBR		0x10	/* aligned endbr64 */
-#define R_AFTER_INT3	0x20	/* after an int3 run */
-#define R_PAD_ANY	0x40	/* aligned, after any padding */
-#define R_FAR_JUMP	0x80	/* target of a far jump (a .cold part) */
-#define R_AFTER_UD1	0x100	/* after ud1: static call trampolines */
-#define R_PFX		0x200	/* aligned, after 16 one-byte NOPs (__pfx_) */
-
 /* Jumps further than this leave their function (.text.unlikely parts). */
 #define FAR_JUMP	(64u << 10)
 
 /*
- * The rules in use. R_AFTER_JMP and R_AFTER_INT3 are kept for measurement:
- * on Debian 6.1 they add ~6,000 false entries (returns inside functions are
- * followed by int3 under SLS) and cost recall (docs/design.md).
+ * Entry candidates (docs/design.md has what each finds):
+ *  - a direct call target;
+ *  - an aligned address after padding (nops, int3);
+ *  - an aligned ftrace site, endbr64 or its poisoned form;
+ *  - an aligned address after 16 one-byte NOPs (__pfx_ areas);
+ *  - the target of a jump further than FAR_JUMP (.cold parts);
+ *  - the instruction after ud1 (static call trampolines).
+ * Tried and dropped: "after an int3 run" and "aligned, right after a
+ * jump/ret" (on Debian 6.1 ~6,000 false entries: under SLS every ret is
+ * followed by int3, inside functions too; about a point of recall lost).
  */
-#define DISCOVER_RULES	(R_CALLED | R_AFTER_PAD | R_FTRACE | R_ENDBR | \
-			 R_PAD_ANY | R_FAR_JUMP | R_AFTER_UD1 | R_PFX)
 
 /*
  * Pass 1: sweep the text, mark entry candidates in starts, collect jump and
@@ -172,10 +146,8 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 	u32 cap = 1 << 16, nj = 0;
 	u64 *jt = ng_alloc(cap * sizeof(*jt));
 	struct ng_insn in;
-	bool pad_run = false, int3_run = false, prev_uncond = true;
-	bool prev_ud1 = false;
+	bool pad_run = false, prev_ud1 = false;
 	u64 ret_end = ~0ull;	/* offset right after the last 1-byte ret */
-	const u32 rules = DISCOVER_RULES;
 
 	if (!jt)
 		return -ENOMEM;
@@ -205,7 +177,6 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 			/* int3 filler (alignment gaps, SLS): one padding run */
 			off += run;
 			pad_run = true;
-			int3_run = true;
 			continue;
 		}
 		len = ng_insn_decode(&in, t + off, n - off);
@@ -215,58 +186,36 @@ static int sweep(struct ng_image *img, u64 *starts, u64 **jmpt, u32 *njmp)
 			img->nbad++;
 			off++;
 			pad_run = false;
-			prev_uncond = true;
 			continue;
 		}
 		img->ninsn++;
-		if (aligned && (((rules & R_FTRACE) &&
-				 is_ftrace_nop(t + off, n - off)) ||
-				((rules & R_ENDBR) &&
-				 is_endbr_poison(t + off, n - off)) ||
-				((rules & R_PFX) && after_pfx(t, off)))) {
+		if (aligned && (is_ftrace_nop(t + off, n - off) ||
+				is_endbr_poison(t + off, n - off) ||
+				after_pfx(t, off))) {
 			/*
 			 * The ftrace site or (poisoned) endbr opens a function,
 			 * so does the end of a __pfx_ area: not padding.
 			 */
 			bm_set(starts, off);
 			pad_run = false;
-			int3_run = false;
-			prev_uncond = false;
 		} else if (!is_pad(&in)) {
-			if (aligned && (((rules & R_AFTER_PAD) && pad_run &&
-					 prev_uncond) ||
-					((rules & R_AFTER_JMP) && !pad_run &&
-					 prev_uncond) ||
-					((rules & R_PAD_ANY) && pad_run)))
-				bm_set(starts, off);
-			if ((rules & R_AFTER_INT3) && int3_run)
-				bm_set(starts, off);
-			if (aligned && (rules & R_ENDBR) && in.kind == NG_K_ENDBR)
-				bm_set(starts, off);
-			if ((rules & R_AFTER_UD1) && prev_ud1)
+			if ((aligned && (pad_run || in.kind == NG_K_ENDBR)) ||
+			    prev_ud1)
 				bm_set(starts, off);
 			pad_run = false;
-			int3_run = false;
-			prev_uncond = is_uncond(&in);
 			prev_ud1 = in.kind == NG_K_UD && in.map == 1 &&
 				   in.opcode == 0xb9;
 			if (in.kind == NG_K_RET && in.len == 1)
 				ret_end = off + 1;
 		} else {
 			pad_run = true;
-			if (in.kind == NG_K_INT3)
-				int3_run = true;
 		}
 		if (in.flags & NG_IF_REL) {
 			u64 tgt = ng_insn_target(&in, img->text_start + off);
 			u64 to = tgt - img->text_start;
 
 			if (to < n) {
-				if (in.kind == NG_K_CALL_REL &&
-				    (rules & R_CALLED))
-					bm_set(starts, to);
-				if (in.kind != NG_K_CALL_REL &&
-				    (rules & R_FAR_JUMP) &&
+				if (in.kind == NG_K_CALL_REL ||
 				    (to > off ? to - off : off - to) >= FAR_JUMP)
 					bm_set(starts, to);
 				if (in.kind == NG_K_JMP_REL && in.imm_len == 4) {
