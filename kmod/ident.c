@@ -373,6 +373,8 @@ void ng_ident_work(struct work_struct *work)
 			res->text_size, res->msecs);
 	}
 	ng_event_identified(vm);
+	if (!ret)
+		ng_vm_update(vm);
 	ng_vm_put(vm);	/* the work's reference */
 }
 
@@ -446,4 +448,112 @@ int ng_ident_init(void)
 void ng_ident_exit(void)
 {
 	destroy_workqueue(ng_ident_wq);
+}
+
+/* ---- symbols and guest memory for the instrumentation parts ---- */
+
+u64 ng_sym_addr(struct ng_vm *vm, const char *name)
+{
+	const struct ng_result *r;
+	u64 addr = 0;
+	u32 i;
+
+	mutex_lock(&vm->ident_lock);
+	r = vm->result;
+	for (i = 0; r && i < r->nsyms; i++) {
+		if (r->syms[i].name < r->names_len &&
+		    !strcmp(r->names + r->syms[i].name, name)) {
+			addr = r->syms[i].addr;
+			break;
+		}
+	}
+	mutex_unlock(&vm->ident_lock);
+	return addr;
+}
+
+u64 ng_sym_find(struct ng_vm *vm, u64 addr, char *buf, size_t len)
+{
+	const struct ng_result *r;
+	u32 lo, hi, mid;
+	u64 start = 0;
+
+	mutex_lock(&vm->ident_lock);
+	r = vm->result;
+	if (!r || !r->nsyms || addr < r->syms[0].addr)
+		goto out;
+	/* the last symbol that starts at or before addr */
+	lo = 0;
+	hi = r->nsyms;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (r->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (addr - r->syms[lo].addr >= max_t(u32, r->syms[lo].size, 1))
+		goto out;
+	start = r->syms[lo].addr;
+	if (buf && len && r->syms[lo].name < r->names_len)
+		strscpy(buf, r->names + r->syms[lo].name, len);
+out:
+	mutex_unlock(&vm->ident_lock);
+	return start;
+}
+
+int ng_gpa_read(struct ng_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return ng_guest_read(vm, gpa, buf, len);
+}
+
+int ng_gpa_write(struct ng_vm *vm, u64 gpa, const void *buf, size_t len)
+{
+	struct kvm *kvm = vm->kvm;
+	int idx, ret;
+
+	if (READ_ONCE(vm->stop))
+		return -EINTR;
+	idx = srcu_read_lock(&kvm->srcu);
+	ret = kvm_write_guest(kvm, gpa, buf, len);
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ret ? -EFAULT : 0;
+}
+
+static void ng_vm_mmu(struct ng_vm *vm, u64 cr3, struct ng_mmu *m,
+		      struct ng_physmem *pm)
+{
+	unsigned long flags;
+
+	pm->ctx = vm;
+	pm->read = ng_guest_read;
+	m->mem = pm;
+	m->cr3 = cr3;
+	spin_lock_irqsave(&vm->anchor_lock, flags);
+	m->la57 = vm->anchor.la57;
+	m->nxe = vm->anchor.nxe;
+	spin_unlock_irqrestore(&vm->anchor_lock, flags);
+}
+
+int ng_gva_to_gpa(struct ng_vm *vm, u64 cr3, u64 gva, u64 *gpa)
+{
+	struct ng_physmem pm;
+	struct ng_xlate x;
+	struct ng_mmu m;
+	int ret;
+
+	ng_vm_mmu(vm, cr3, &m, &pm);
+	ret = ng_translate(&m, gva, &x);
+	if (ret)
+		return ret;
+	*gpa = x.gpa;
+	return 0;
+}
+
+int ng_gva_read(struct ng_vm *vm, u64 cr3, u64 gva, void *buf, size_t len)
+{
+	struct ng_physmem pm;
+	struct ng_mmu m;
+
+	ng_vm_mmu(vm, cr3, &m, &pm);
+	return ng_read_virt(&m, gva, buf, len);
 }

@@ -43,9 +43,21 @@ static int __init ng_init(void)
 	ret = ng_ident_init();
 	if (ret)
 		goto err_db;
-	ret = ng_netlink_init();
+	ret = ng_policy_init();
 	if (ret)
 		goto err_ident;
+	ret = ng_instr_init();
+	if (ret)
+		goto err_policy;
+	ret = ng_tasks_init();
+	if (ret)
+		goto err_instr;
+	ret = ng_wtrack_init();
+	if (ret)
+		goto err_tasks;
+	ret = ng_netlink_init();
+	if (ret)
+		goto err_wtrack;
 	/* last: from here on VM exits are observed */
 	ret = ng_vm_init();
 	if (ret)
@@ -55,6 +67,14 @@ static int __init ng_init(void)
 
 err_netlink:
 	ng_netlink_exit();
+err_wtrack:
+	ng_wtrack_exit();
+err_tasks:
+	ng_tasks_exit();
+err_instr:
+	ng_instr_exit();
+err_policy:
+	ng_policy_exit();
 err_ident:
 	ng_ident_exit();
 err_db:
@@ -69,6 +89,10 @@ static void __exit ng_exit(void)
 	/* first: detach from KVM and release every VM (events still go out) */
 	ng_vm_exit();
 	ng_netlink_exit();
+	ng_wtrack_exit();
+	ng_tasks_exit();
+	ng_instr_exit();
+	ng_policy_exit();
 	ng_ident_exit();
 	ng_db_exit();
 	ng_hash_exit();

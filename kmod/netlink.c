@@ -18,7 +18,6 @@
 #include "uapi/linux/nogap.h"
 #include "nogap.h"
 
-static struct genl_family ng_family;
 
 enum ng_mcgrp {
 	NG_MCGRP_EVENTS,
@@ -108,7 +107,8 @@ static int ng_put_status(struct sk_buff *skb)
 	    nla_put_u32(skb, NOGAP_A_STATUS_IDENT_FAILED,
 			atomic_read(&ng_stats.ident_failed)) ||
 	    nla_put_u32(skb, NOGAP_A_STATUS_IDENT_RUNNING,
-			atomic_read(&ng_stats.ident_running)))
+			atomic_read(&ng_stats.ident_running)) ||
+	    ng_instr_put_status(skb))
 		return -EMSGSIZE;
 
 	db = ng_db_get();
@@ -613,9 +613,51 @@ static const struct genl_ops ng_ops[] = {
 		.maxattr = NOGAP_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = NOGAP_CMD_PS_GET,
+		.dumpit = ng_nl_ps_dump,
+		.policy = ng_ps_policy,
+		.maxattr = NOGAP_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = NOGAP_CMD_CALL,
+		.doit = ng_nl_call,
+		.policy = ng_call_policy,
+		.maxattr = NOGAP_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = NOGAP_CMD_WATCH,
+		.doit = ng_nl_watch,
+		.policy = ng_watch_policy,
+		.maxattr = NOGAP_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = NOGAP_CMD_BP_GET,
+		.dumpit = ng_nl_bp_dump,
+		.policy = ng_bp_policy,
+		.maxattr = NOGAP_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = NOGAP_CMD_POLICY_SET,
+		.doit = ng_nl_policy_set,
+		.policy = ng_policy_set_policy,
+		.maxattr = NOGAP_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = NOGAP_CMD_POLICY_GET,
+		.doit = ng_nl_policy_get,
+		.policy = ng_policy_get_policy,
+		.maxattr = NOGAP_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
-static struct genl_family ng_family __ro_after_init = {
+struct genl_family ng_family __ro_after_init = {
 	.name = NOGAP_GENL_NAME,
 	.version = NOGAP_GENL_VERSION,
 	.module = THIS_MODULE,
@@ -630,30 +672,77 @@ static struct genl_family ng_family __ro_after_init = {
 
 /* ---- events ---- */
 
+/*
+ * Every event gets the next sequence number when it is built; an event
+ * that cannot be built or delivered (no memory, a listener's buffer full)
+ * counts as dropped. A listener sees a gap in NOGAP_A_EVENT_SEQ and the
+ * total in NOGAP_A_EVENT_DROPS. No listener: nothing is built, nothing
+ * counted.
+ */
 static bool ng_events_on;
+static atomic64_t ng_event_seq = ATOMIC64_INIT(0);
+static atomic64_t ng_event_drops = ATOMIC64_INIT(0);
+static atomic64_t ng_event_sent = ATOMIC64_INIT(0);
 
-static struct sk_buff *ng_event_new(u8 type, void **hdr)
+u64 ng_events_sent(void)
 {
-	struct sk_buff *skb;
-
-	if (!READ_ONCE(ng_events_on) ||
-	    !genl_has_listeners(&ng_family, &init_net, NG_MCGRP_EVENTS))
-		return NULL;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &ng_family, 0, NOGAP_CMD_EVENT);
-	if (!*hdr || nla_put_u8(skb, NOGAP_A_EVENT_TYPE, type)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
+	return atomic64_read(&ng_event_sent);
 }
 
-static void ng_event_send(struct sk_buff *skb, void *hdr)
+u64 ng_events_dropped(void)
 {
+	return atomic64_read(&ng_event_drops);
+}
+
+bool ng_event_listened(void)
+{
+	return READ_ONCE(ng_events_on) &&
+	       genl_has_listeners(&ng_family, &init_net, NG_MCGRP_EVENTS);
+}
+
+struct sk_buff *ng_event_new(u8 type, struct ng_vm *vm, gfp_t gfp,
+			     void **hdr)
+{
+	struct sk_buff *skb;
+	u64 seq;
+
+	if (!ng_event_listened())
+		return NULL;
+	seq = atomic64_inc_return(&ng_event_seq);
+	skb = genlmsg_new(NLMSG_GOODSIZE, gfp);
+	if (!skb)
+		goto drop;
+	*hdr = genlmsg_put(skb, 0, 0, &ng_family, 0, NOGAP_CMD_EVENT);
+	if (!*hdr || nla_put_u8(skb, NOGAP_A_EVENT_TYPE, type) ||
+	    nla_put_u64_64bit(skb, NOGAP_A_EVENT_SEQ, seq, NOGAP_A_PAD) ||
+	    nla_put_u64_64bit(skb, NOGAP_A_EVENT_DROPS,
+			      atomic64_read(&ng_event_drops), NOGAP_A_PAD) ||
+	    (vm && ng_put_vm_head(skb, vm))) {
+		nlmsg_free(skb);
+		goto drop;
+	}
+	return skb;
+drop:
+	atomic64_inc(&ng_event_drops);
+	return NULL;
+}
+
+void ng_event_cancel(struct sk_buff *skb)
+{
+	nlmsg_free(skb);
+	atomic64_inc(&ng_event_drops);
+}
+
+void ng_event_send(struct sk_buff *skb, void *hdr, gfp_t gfp)
+{
+	int ret;
+
 	genlmsg_end(skb, hdr);
-	genlmsg_multicast(&ng_family, skb, 0, NG_MCGRP_EVENTS, GFP_KERNEL);
+	ret = genlmsg_multicast(&ng_family, skb, 0, NG_MCGRP_EVENTS, gfp);
+	if (ret && ret != -ESRCH)
+		atomic64_inc(&ng_event_drops);
+	else if (!ret)
+		atomic64_inc(&ng_event_sent);
 }
 
 void ng_event_vm(struct ng_vm *vm, u8 type)
@@ -661,18 +750,17 @@ void ng_event_vm(struct ng_vm *vm, u8 type)
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = ng_event_new(type, &hdr);
+	skb = ng_event_new(type, vm, GFP_KERNEL, &hdr);
 	if (!skb)
 		return;
-	if (ng_put_vm_head(skb, vm) ||
-	    (type == NOGAP_EVENT_VM_ADDED &&
-	     (nla_put_u32(skb, NOGAP_A_VM_VCPUS,
-			  atomic_read(&vm->kvm->online_vcpus)) ||
-	      nla_put_u8(skb, NOGAP_A_VM_VENDOR, vm->vendor)))) {
-		nlmsg_free(skb);
+	if (type == NOGAP_EVENT_VM_ADDED &&
+	    (nla_put_u32(skb, NOGAP_A_VM_VCPUS,
+			 atomic_read(&vm->kvm->online_vcpus)) ||
+	     nla_put_u8(skb, NOGAP_A_VM_VENDOR, vm->vendor))) {
+		ng_event_cancel(skb);
 		return;
 	}
-	ng_event_send(skb, hdr);
+	ng_event_send(skb, hdr, GFP_KERNEL);
 }
 
 void ng_event_identified(struct ng_vm *vm)
@@ -680,14 +768,14 @@ void ng_event_identified(struct ng_vm *vm)
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = ng_event_new(NOGAP_EVENT_IDENTIFY_DONE, &hdr);
+	skb = ng_event_new(NOGAP_EVENT_IDENTIFY_DONE, vm, GFP_KERNEL, &hdr);
 	if (!skb)
 		return;
-	if (ng_put_vm_head(skb, vm) || ng_put_ident(skb, vm, true)) {
-		nlmsg_free(skb);
+	if (ng_put_ident(skb, vm, true)) {
+		ng_event_cancel(skb);
 		return;
 	}
-	ng_event_send(skb, hdr);
+	ng_event_send(skb, hdr, GFP_KERNEL);
 }
 
 void ng_event_sigdb(const struct ng_db *db)
@@ -695,28 +783,51 @@ void ng_event_sigdb(const struct ng_db *db)
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = ng_event_new(NOGAP_EVENT_SIGDB_LOADED, &hdr);
+	skb = ng_event_new(NOGAP_EVENT_SIGDB_LOADED, NULL, GFP_KERNEL, &hdr);
 	if (!skb)
 		return;
 	if (nla_put_u64_64bit(skb, NOGAP_A_SIGDB_SIZE, db->size, NOGAP_A_PAD) ||
 	    nla_put_u32(skb, NOGAP_A_SIGDB_GENERATION, db->generation)) {
-		nlmsg_free(skb);
+		ng_event_cancel(skb);
 		return;
 	}
-	ng_event_send(skb, hdr);
+	ng_event_send(skb, hdr, GFP_KERNEL);
 }
+
+/* A generic netlink socket closed: what it owned (watches) goes. */
+static int ng_netlink_notify(struct notifier_block *nb, unsigned long state,
+			     void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (state == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
+	    n->portid)
+		ng_instr_release_portid(n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ng_netlink_nb = {
+	.notifier_call = ng_netlink_notify,
+};
 
 int ng_netlink_init(void)
 {
 	int ret = genl_register_family(&ng_family);
 
-	if (!ret)
-		WRITE_ONCE(ng_events_on, true);
-	return ret;
+	if (ret)
+		return ret;
+	ret = netlink_register_notifier(&ng_netlink_nb);
+	if (ret) {
+		genl_unregister_family(&ng_family);
+		return ret;
+	}
+	WRITE_ONCE(ng_events_on, true);
+	return 0;
 }
 
 void ng_netlink_exit(void)
 {
 	WRITE_ONCE(ng_events_on, false);
+	netlink_unregister_notifier(&ng_netlink_nb);
 	genl_unregister_family(&ng_family);
 }

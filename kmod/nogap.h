@@ -10,6 +10,11 @@
  *   db.c	the active signature DB and chunked uploads
  *   hash.c	MD5 through the kernel crypto API for the engine
  *   netlink.c	the "nogap" generic netlink family and its events
+ *   intercept.c	breakpoints on the vCPU exit path, step-over, watch
+ *   call.c	calling guest kernel functions at a safe stop
+ *   tasks.c	the guest's processes, hidden-process detection
+ *   wtrack.c	write tracking of guest kernel text (page tracking)
+ *   policy.c	the active security policy
  *   core/	the identification engine, shared with userspace
  */
 #ifndef NG_NOGAP_H
@@ -22,14 +27,19 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <net/genetlink.h>
 
 #include "core/fragment.h"
 #include "core/sigdb.h"
+#include "uapi/linux/nogap.h"
 
 #define NG_VERSION	"0.1.0"
 
 struct kvm;
 struct kvm_vcpu;
+struct ng_instr;
+struct ng_tasks;
+struct ng_wtrack;
 
 /* ---- counters (main.c) ---- */
 
@@ -129,6 +139,16 @@ struct ng_vm {
 	u32 result_gen;			/* bumped when result changes */
 	struct work_struct ident_work;
 
+	/*
+	 * Instrumentation. Each part owns its pointer and its locking; the
+	 * parts are brought in line with the policy by their *_update()
+	 * after identification and after a policy load, and stopped in
+	 * reverse order when the VM is retired (wtrack, tasks, instr).
+	 */
+	struct ng_instr *instr;		/* intercept.c, call.c */
+	struct ng_tasks *tasks;		/* tasks.c */
+	struct ng_wtrack *wtrack;	/* wtrack.c */
+
 	struct rcu_head rcu;
 };
 
@@ -150,6 +170,13 @@ void ng_vm_want_anchor(struct ng_vm *vm);
 int ng_vm_for_each(u32 from, int (*fn)(struct ng_vm *vm, void *arg),
 		   void *arg, u32 *stopped);
 
+/*
+ * After identification succeeded and after a policy load: let every
+ * detector (tasks, wtrack) start or stop as the policy wants (vm.c).
+ */
+void ng_vm_update(struct ng_vm *vm);
+void ng_vm_update_all(void);
+
 /* ---- identification (ident.c) ---- */
 
 int ng_ident_init(void);
@@ -164,6 +191,27 @@ int ng_ident_start(struct ng_vm *vm, bool restart,
 		   struct netlink_ext_ack *extack);
 /* Stop using guest memory and wait for identification to end. */
 void ng_ident_cancel(struct ng_vm *vm);
+
+/*
+ * Symbols of the last successful identification (process context, takes
+ * ident_lock). ng_sym_addr: the address of the function called name, 0
+ * when none. ng_sym_find: the function that contains addr (its start,
+ * and its name copied into buf when buf), 0 when none.
+ */
+u64 ng_sym_addr(struct ng_vm *vm, const char *name);
+u64 ng_sym_find(struct ng_vm *vm, u64 addr, char *buf, size_t len);
+
+/*
+ * Guest memory for the instrumentation parts, from process context
+ * (worker or exit path; current->mm must be the VMM's, or the caller
+ * borrowed it with kthread_use_mm). Guest-physical, and guest-virtual
+ * through the guest's page tables from cr3 (the kernel's half is the same
+ * in every process). 0 or -EFAULT.
+ */
+int ng_gpa_read(struct ng_vm *vm, u64 gpa, void *buf, size_t len);
+int ng_gpa_write(struct ng_vm *vm, u64 gpa, const void *buf, size_t len);
+int ng_gva_to_gpa(struct ng_vm *vm, u64 cr3, u64 gva, u64 *gpa);
+int ng_gva_read(struct ng_vm *vm, u64 cr3, u64 gva, void *buf, size_t len);
 
 /* ---- the signature DB (db.c) ---- */
 
@@ -199,8 +247,119 @@ void ng_hash_exit(void);
 int ng_netlink_init(void);
 void ng_netlink_exit(void);
 
+/*
+ * Events: ng_event_new builds one (type, sequence number, drop count and,
+ * with vm, NOGAP_A_VM_ID/PID) or returns NULL when nobody listens or it
+ * cannot (a drop); add attributes, then ng_event_send, or ng_event_cancel
+ * (counted as a drop). GFP_ATOMIC where sleeping is not allowed.
+ */
+struct sk_buff *ng_event_new(u8 type, struct ng_vm *vm, gfp_t gfp,
+			     void **hdr);
+void ng_event_send(struct sk_buff *skb, void *hdr, gfp_t gfp);
+void ng_event_cancel(struct sk_buff *skb);
+bool ng_event_listened(void);
+u64 ng_events_sent(void);
+u64 ng_events_dropped(void);
+
 void ng_event_vm(struct ng_vm *vm, u8 type);
 void ng_event_identified(struct ng_vm *vm);
 void ng_event_sigdb(const struct ng_db *db);
+
+/* ---- instrumentation (intercept.c, call.c) ---- */
+
+/* What a breakpoint hit saw: the vCPU at the function's first byte. */
+struct ng_bp_hit {
+	u64 rip;
+	u64 rsp;
+	u64 ret;		/* return address, read at [rsp]; 0 if unread */
+	u64 args[6];		/* rdi rsi rdx rcx r8 r9 */
+	u64 cr3;
+	u32 vcpu;
+};
+
+/*
+ * A breakpoint's handler: on the vCPU's exit path (preemptible, but keep
+ * it short: no guest calls, no breakpoint changes, no long sleeps).
+ */
+typedef void (*ng_bp_fn)(struct ng_vm *vm, const struct ng_bp_hit *hit,
+			 void *ctx);
+
+int ng_instr_init(void);
+void ng_instr_exit(void);
+/* Remove every breakpoint of vm (bytes restored) and end its calls. */
+void ng_instr_stop(struct ng_vm *vm);
+int ng_instr_put_status(struct sk_buff *skb);
+
+/*
+ * Set a breakpoint at addr (an identified function's first byte) for
+ * owner (enum nogap_bp_owner) and tag (a netlink portid for watches, else
+ * 0). Sleeps. 0 and *id, or -errno with a message in extack (may be NULL).
+ */
+int ng_bp_add(struct ng_vm *vm, u64 addr, u8 owner, u32 tag, ng_bp_fn fn,
+	      void *ctx, u32 *id, struct netlink_ext_ack *extack);
+/* Remove a breakpoint: the original byte is back, fn no longer runs. */
+int ng_bp_del(struct ng_vm *vm, u32 id);
+void ng_bp_del_owner(struct ng_vm *vm, u8 owner, u32 tag);
+
+/*
+ * Run the guest function at func with up to 6 integer arguments at the
+ * next safe stop of vm (plain process context in the guest kernel), and
+ * wait for its return value; registers are restored afterwards. Sleeps up
+ * to timeout_ms. 0, -ETIMEDOUT, -ENOENT (no safe stop could be set up),
+ * -EINTR (the VM went away), ...
+ */
+int ng_call(struct ng_vm *vm, u64 func, const u64 *args, unsigned int nargs,
+	    unsigned int timeout_ms, u64 *ret, struct netlink_ext_ack *extack);
+
+/* ---- the guest's processes (tasks.c) ---- */
+
+int ng_tasks_init(void);
+void ng_tasks_exit(void);
+/* Start or stop hidden-process detection as the policy says. */
+void ng_tasks_update(struct ng_vm *vm);
+void ng_tasks_stop(struct ng_vm *vm);
+
+/* ---- text write tracking (wtrack.c) ---- */
+
+int ng_wtrack_init(void);
+void ng_wtrack_exit(void);
+void ng_wtrack_update(struct ng_vm *vm);
+void ng_wtrack_stop(struct ng_vm *vm);
+
+/* ---- the security policy (policy.c) ---- */
+
+/* What an event is about, for the rules' conditions; NULL: unknown. */
+struct ng_subject {
+	const char *comm;
+	const char *writer;
+	const char *target;
+	int kthread;		/* -1 unknown, 0, 1 */
+};
+
+int ng_policy_init(void);
+void ng_policy_exit(void);
+/* NOGAP_ACTION_* for an event of type on vm (RCU inside, never sleeps). */
+u32 ng_policy_actions(u8 type, u32 vm, const struct ng_subject *s);
+/* Whether any rule could act on events of type on vm: run the detector. */
+bool ng_policy_wants(u8 type, u32 vm);
+
+/* ---- netlink handlers that live with their parts ---- */
+
+extern const struct nla_policy ng_ps_policy[NOGAP_A_MAX + 1];
+extern const struct nla_policy ng_call_policy[NOGAP_A_MAX + 1];
+extern const struct nla_policy ng_watch_policy[NOGAP_A_MAX + 1];
+extern const struct nla_policy ng_bp_policy[NOGAP_A_MAX + 1];
+extern const struct nla_policy ng_policy_set_policy[NOGAP_A_MAX + 1];
+extern const struct nla_policy ng_policy_get_policy[NOGAP_A_MAX + 1];
+int ng_nl_ps_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int ng_nl_call(struct sk_buff *skb, struct genl_info *info);
+int ng_nl_watch(struct sk_buff *skb, struct genl_info *info);
+int ng_nl_bp_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int ng_nl_policy_set(struct sk_buff *skb, struct genl_info *info);
+int ng_nl_policy_get(struct sk_buff *skb, struct genl_info *info);
+/* The family, for the parts that build their own replies. */
+extern struct genl_family ng_family;
+/* A socket that goes away: drop what it owned (watches). */
+void ng_instr_release_portid(u32 portid);
 
 #endif /* NG_NOGAP_H */

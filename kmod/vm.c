@@ -276,6 +276,10 @@ static void ng_vm_unlink(struct ng_vm *vm, struct list_head *to)
 /* Stop identification, tell listeners, drop the registry's reference. */
 static void ng_vm_retire(struct ng_vm *vm)
 {
+	/* detectors first: they use breakpoints and guest calls */
+	ng_wtrack_stop(vm);
+	ng_tasks_stop(vm);
+	ng_instr_stop(vm);
 	ng_ident_cancel(vm);
 	pr_info("vm %u: released\n", vm->id);
 	ng_event_vm(vm, NOGAP_EVENT_VM_REMOVED);
@@ -314,6 +318,41 @@ static void ng_reap(struct work_struct *work)
 	ng_retire_list(&dead);
 	if (!READ_ONCE(ng_vm_closing))
 		queue_delayed_work(ng_ctl_wq, &ng_reap_work, NG_REAP_INTERVAL);
+}
+
+void ng_vm_update(struct ng_vm *vm)
+{
+	if (READ_ONCE(vm->exiting) || READ_ONCE(vm->stop))
+		return;
+	ng_tasks_update(vm);
+	ng_wtrack_update(vm);
+}
+
+void ng_vm_update_all(void)
+{
+	struct ng_vm **vms;
+	struct ng_vm *vm;
+	u32 n = 0, i;
+
+	/* a snapshot with references: updates sleep, set breakpoints... */
+	mutex_lock(&ng_vm_lock);
+	vms = kcalloc(max_t(u32, ng_vm_nr, 1), sizeof(*vms), GFP_KERNEL);
+	if (vms) {
+		list_for_each_entry(vm, &ng_vm_list, node) {
+			if (n == ng_vm_nr)
+				break;
+			kref_get(&vm->ref);
+			vms[n++] = vm;
+		}
+	}
+	mutex_unlock(&ng_vm_lock);
+	if (!vms)
+		return;
+	for (i = 0; i < n; i++) {
+		ng_vm_update(vms[i]);
+		ng_vm_put(vms[i]);
+	}
+	kfree(vms);
 }
 
 struct ng_vm *ng_vm_get_id(u32 id)

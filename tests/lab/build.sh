@@ -250,6 +250,25 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# L2's test modules (tests/lab/l2mod/: what a rootkit does, for the lab to
+# catch) against the same headers: L2 runs the same kernel as L1.
+
+rm -rf "$OUT/l2mod"
+if [[ -f $TOP/tests/lab/l2mod/Kbuild && -d $HDRS ]]; then
+	step "L2 test modules against $HDRS"
+	sync_tree "$TOP/tests/lab/l2mod" "$OUT/src/l2mod"
+	if make -C "$HDRS" M="$OUT/src/l2mod" modules >"$OUT/l2mod-build.log" 2>&1; then
+		mkdir -p "$OUT/l2mod"
+		cp "$OUT"/src/l2mod/*.ko "$OUT/l2mod/" 2>/dev/null || true
+		status l2mod ok
+	else
+		status l2mod "FAIL L2 test modules not built: $(grep -m1 -E 'error|Error' "$OUT/l2mod-build.log" || tail -n1 "$OUT/l2mod-build.log")"
+	fi
+else
+	status l2mod "FAIL L2 test modules not built: no tests/lab/l2mod/Kbuild or no headers"
+fi
+
+# ---------------------------------------------------------------------------
 # Signature DB from a reference boot of the same kernel (cached by mkdump.sh).
 
 REF_DUMP=$CACHE/dumps/$ABI.elf
@@ -356,6 +375,15 @@ for m in $(mod_closure "${L2_MODS[@]}"); do	# none when built in
 	[[ ! -f $KDIR/modules/$m.ko ]] ||
 		add_file "$R2" "$KDIR/modules/$m.ko" "/lib/modules/$m.ko"
 done
+# scenarios (tests/lab/l2/*.sh, run by "run NAME" on the control port)
+# and the test modules they load
+mkdir -p "$R2/lab2"
+for f in "$LAB_SRC"/l2/*.sh; do
+	[[ -e $f ]] && add_file "$R2" "$f" "/lab2/$(basename "$f")" 0755
+done
+for f in "$OUT"/l2mod/*.ko; do
+	[[ -e $f ]] && add_file "$R2" "$f" "/lab2/$(basename "$f")"
+done
 if [[ -n ${LAB_L2_PAYLOAD:-} ]]; then
 	[[ -f $LAB_L2_PAYLOAD/run.sh ]] || die "LAB_L2_PAYLOAD=$LAB_L2_PAYLOAD has no run.sh"
 	mkdir -p "$R2/payload"
@@ -384,7 +412,7 @@ if [[ -f $OUT/db.sigdb ]]; then
 	add_file "$R1" "$OUT/db.sigdb" /lab/db.sigdb
 	add_file "$R1" "$REF_KS" /lab/ref.kallsyms
 fi
-for s in nogapctl nogap sigdb nlfuzz; do
+for s in nogapctl nogap sigdb nlfuzz l2mod; do
 	[[ -f $OUT/$s-build.txt ]] && add_file "$R1" "$OUT/$s-build.txt" "/lab/$s-build.txt"
 done
 [[ -n ${LAB_L2_PAYLOAD:-} ]] && touch "$R1/lab/payload"

@@ -231,6 +231,29 @@ vm_listed() {
 
 vm_id() { cat $RUN/vm/$1/vmid 2>/dev/null; }
 
+# l2_run TAG NAME TIMEOUT: run scenario tests/lab/l2/NAME.sh in L2 (through
+# its control port) and wait for it to end; its status ("missing" when L2
+# has no such scenario) in $RUN/l2run.rc. Scenarios that start something
+# long-running put it in the background and print what the stage needs on
+# the console (a pid, say).
+l2_run() {
+	local tag=$1 name=$2 t0 n0 n1 con
+	con=$(vm_console $tag)
+	n0=$(tr -d '\r' < "$con" | grep -c "@@L2-RUN-END@@ $name ")
+	note "L2 ($tag): run $name"
+	echo "run $name" > $(vm_dir $tag)/ctl.in
+	t0=$(now)
+	while :; do
+		n1=$(tr -d '\r' < "$con" | grep -c "@@L2-RUN-END@@ $name ")
+		[ "$n1" -gt "$n0" ] && break
+		vm_alive $tag || fail "$tag exited during scenario $name"
+		[ $(($(now) - t0)) -lt "$3" ] || fail "scenario $name still running after $3 s"
+		sleep 1
+	done
+	tr -d '\r' < "$con" | sed -n "s/.*@@L2-RUN-END@@ $name rc=\([^ ]*\).*/\1/p" | tail -n1 > $RUN/l2run.rc
+	note "scenario $name ended in $(($(now) - t0)) s, rc=$(cat $RUN/l2run.rc)"
+}
+
 # --- monitor ------------------------------------------------------------------
 
 monitor_start() {

@@ -92,6 +92,22 @@ while read -r cmd < /dev/ttyS2; do
 			echo "@@LAB-PAYLOAD-END@@ rc=none"
 		fi
 		;;
+	run\ *)
+		# a scenario of tests/lab/l2/: its output on the console
+		name=${cmd#run }
+		case $name in
+		*[!a-z0-9_-]*|'') echo "@@L2-CTL@@ bad scenario name: $name" ;;
+		*)
+			if [ -f /lab2/$name.sh ]; then
+				echo "@@L2-RUN-BEGIN@@ $name"
+				(cd /lab2 && sh ./$name.sh)
+				echo "@@L2-RUN-END@@ $name rc=$?"
+			else
+				echo "@@L2-RUN-END@@ $name rc=missing"
+			fi
+			;;
+		esac
+		;;
 	'') ;;
 	*) echo "@@L2-CTL@@ unknown command: $cmd" ;;
 	esac

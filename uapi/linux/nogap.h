@@ -218,6 +218,12 @@ enum nogap_cmd {
 	NOGAP_CMD_IDENTIFY,
 	NOGAP_CMD_SYMBOLS_GET,
 	NOGAP_CMD_EVENT,
+	NOGAP_CMD_PS_GET,
+	NOGAP_CMD_CALL,
+	NOGAP_CMD_WATCH,
+	NOGAP_CMD_BP_GET,
+	NOGAP_CMD_POLICY_SET,
+	NOGAP_CMD_POLICY_GET,
 	__NOGAP_CMD_MAX
 };
 #define NOGAP_CMD_MAX (__NOGAP_CMD_MAX - 1)
@@ -265,6 +271,34 @@ enum nogap_attr {
 	NOGAP_A_STATUS_IDENT_RUNNING,
 	NOGAP_A_STATUS_SIGDB_LOADED,
 	NOGAP_A_EVENT_TYPE,
+	NOGAP_A_EVENT_SEQ,		/* NLA_U64 */
+	NOGAP_A_EVENT_DROPS,		/* NLA_U64 */
+	NOGAP_A_TASKS,			/* NLA_NESTED of NOGAP_TASK_A_* */
+	NOGAP_A_TASK,			/* NLA_NESTED: one task (events) */
+	NOGAP_A_FUNC_NAME,		/* NLA_NUL_STRING */
+	NOGAP_A_FUNC_ADDR,		/* NLA_U64 */
+	NOGAP_A_CALL_ARGS,		/* NLA_NESTED of NLA_U64 */
+	NOGAP_A_CALL_TIMEOUT,		/* NLA_U32, milliseconds */
+	NOGAP_A_CALL_RET,		/* NLA_U64 */
+	NOGAP_A_CALL_MSECS,		/* NLA_U32 */
+	NOGAP_A_WATCH_OP,		/* NLA_U8, enum nogap_watch_op */
+	NOGAP_A_BP_ID,			/* NLA_U32 */
+	NOGAP_A_BPS,			/* NLA_NESTED of NOGAP_BP_A_* */
+	NOGAP_A_HIT_VCPU,		/* NLA_U32 */
+	NOGAP_A_HIT_RET_ADDR,		/* NLA_U64 */
+	NOGAP_A_HIT_RSP,		/* NLA_U64 */
+	NOGAP_A_POLICY_RULES,		/* NLA_NESTED of NOGAP_RULE_A_* */
+	NOGAP_A_POLICY_GENERATION,	/* NLA_U32 */
+	NOGAP_A_POLICY_NAME,		/* NLA_NUL_STRING */
+	NOGAP_A_ACTIONS,		/* NLA_U32, NOGAP_ACTION_* */
+	NOGAP_A_ACTION_RESULT,		/* NLA_U32, positive errno, 0 ok */
+	NOGAP_A_WRITE_GPA,		/* NLA_U64 */
+	NOGAP_A_WRITE_GVA,		/* NLA_U64 */
+	NOGAP_A_WRITE_LEN,		/* NLA_U32 */
+	NOGAP_A_WRITER_RIP,		/* NLA_U64 */
+	NOGAP_A_WRITER_FUNC,		/* NLA_NUL_STRING */
+	NOGAP_A_TARGET_FUNC,		/* NLA_NUL_STRING */
+	NOGAP_A_STATUS_INSTR,		/* NLA_NESTED of NOGAP_INSTR_A_* */
 	__NOGAP_A_MAX
 };
 #define NOGAP_A_MAX (__NOGAP_A_MAX - 1)
@@ -293,6 +327,114 @@ enum nogap_kernel_attr {
 	__NOGAP_KERNEL_A_MAX
 };
 #define NOGAP_KERNEL_A_MAX (__NOGAP_KERNEL_A_MAX - 1)
+
+/* One task: an element of NOGAP_A_TASKS, or NOGAP_A_TASK in events. */
+enum nogap_task_attr {
+	NOGAP_TASK_A_UNSPEC,
+	NOGAP_TASK_A_PAD,
+	NOGAP_TASK_A_ADDR,	/* NLA_U64, guest-virtual task_struct */
+	NOGAP_TASK_A_PID,	/* NLA_U32 */
+	NOGAP_TASK_A_TGID,	/* NLA_U32 */
+	NOGAP_TASK_A_PPID,	/* NLA_U32, real parent's tgid */
+	NOGAP_TASK_A_COMM,	/* NLA_NUL_STRING, at most 16 bytes */
+	NOGAP_TASK_A_STATE,	/* NLA_U32, the guest's __state word */
+	NOGAP_TASK_A_KTHREAD,	/* NLA_U8, 1 for a kernel thread */
+	__NOGAP_TASK_A_MAX
+};
+#define NOGAP_TASK_A_MAX (__NOGAP_TASK_A_MAX - 1)
+
+/* One breakpoint: an element of NOGAP_A_BPS. */
+enum nogap_bp_attr {
+	NOGAP_BP_A_UNSPEC,
+	NOGAP_BP_A_PAD,
+	NOGAP_BP_A_ID,		/* NLA_U32 */
+	NOGAP_BP_A_ADDR,	/* NLA_U64 */
+	NOGAP_BP_A_NAME,	/* NLA_NUL_STRING, function */
+	NOGAP_BP_A_OWNER,	/* NLA_U8, enum nogap_bp_owner */
+	NOGAP_BP_A_HITS,	/* NLA_U64 */
+	NOGAP_BP_A_ORIG,	/* NLA_BINARY, the displaced instruction */
+	__NOGAP_BP_A_MAX
+};
+#define NOGAP_BP_A_MAX (__NOGAP_BP_A_MAX - 1)
+
+enum nogap_bp_owner {
+	NOGAP_BP_OWNER_WATCH = 1,	/* NOGAP_CMD_WATCH */
+	NOGAP_BP_OWNER_SCHED,		/* hidden-process detection */
+	NOGAP_BP_OWNER_STOP,		/* safe stops for calls */
+	NOGAP_BP_OWNER_BENCH,
+};
+
+/* NOGAP_A_WATCH_OP */
+enum nogap_watch_op {
+	NOGAP_WATCH_START = 1,
+	NOGAP_WATCH_STOP,
+};
+
+/* Instrumentation counters: NOGAP_A_STATUS_INSTR. */
+enum nogap_instr_attr {
+	NOGAP_INSTR_A_UNSPEC,
+	NOGAP_INSTR_A_PAD,
+	NOGAP_INSTR_A_BPS,		/* NLA_U32, breakpoints set now */
+	NOGAP_INSTR_A_HITS,		/* NLA_U64, breakpoint hits */
+	NOGAP_INSTR_A_FOREIGN_BP,	/* NLA_U64, #BP re-injected */
+	NOGAP_INSTR_A_EMUL_FAIL,	/* NLA_U64, step-overs that failed */
+	NOGAP_INSTR_A_CALLS,		/* NLA_U64, guest calls done */
+	NOGAP_INSTR_A_CALL_TIMEOUTS,	/* NLA_U64 */
+	NOGAP_INSTR_A_TEXT_WRITES,	/* NLA_U64 */
+	NOGAP_INSTR_A_EVENTS,		/* NLA_U64, events sent */
+	NOGAP_INSTR_A_EVENT_DROPS,	/* NLA_U64, events lost */
+	NOGAP_INSTR_A_HOOKED,		/* NLA_U8, exit-path hook installed */
+	__NOGAP_INSTR_A_MAX
+};
+#define NOGAP_INSTR_A_MAX (__NOGAP_INSTR_A_MAX - 1)
+
+/* One policy rule: an element of NOGAP_A_POLICY_RULES (docs/policy.md). */
+enum nogap_rule_attr {
+	NOGAP_RULE_A_UNSPEC,
+	NOGAP_RULE_A_EVENT,	/* NLA_U8, enum nogap_event, required */
+	NOGAP_RULE_A_VM,	/* NLA_U32, VM id; absent: every VM */
+	NOGAP_RULE_A_ACTIONS,	/* NLA_U32, NOGAP_ACTION_*, required */
+	NOGAP_RULE_A_CONDS,	/* NLA_NESTED of NOGAP_COND_A_* elements */
+	NOGAP_RULE_A_LINE,	/* NLA_U32, line in the policy file */
+	__NOGAP_RULE_A_MAX
+};
+#define NOGAP_RULE_A_MAX (__NOGAP_RULE_A_MAX - 1)
+
+/* A condition of a rule: FIELD OP VALUE, all must hold. */
+enum nogap_cond_attr {
+	NOGAP_COND_A_UNSPEC,
+	NOGAP_COND_A_FIELD,	/* NLA_U8, enum nogap_field */
+	NOGAP_COND_A_OP,	/* NLA_U8, enum nogap_cond_op */
+	NOGAP_COND_A_VALUE,	/* NLA_NUL_STRING, NOGAP_COND_VALUE_MAX */
+	__NOGAP_COND_A_MAX
+};
+#define NOGAP_COND_A_MAX (__NOGAP_COND_A_MAX - 1)
+#define NOGAP_COND_VALUE_MAX	64
+#define NOGAP_POLICY_RULES_MAX	256
+#define NOGAP_RULE_CONDS_MAX	8
+
+enum nogap_field {
+	NOGAP_FIELD_COMM = 1,	/* hidden-process: the task's comm */
+	NOGAP_FIELD_KTHREAD,	/* hidden-process: "yes" or "no" */
+	NOGAP_FIELD_WRITER,	/* text-write: function of the writer's RIP */
+	NOGAP_FIELD_TARGET,	/* text-write: function written to */
+	__NOGAP_FIELD_MAX
+};
+
+enum nogap_cond_op {
+	NOGAP_OP_EQ = 1,	/* =, exact */
+	NOGAP_OP_NE,		/* != */
+	NOGAP_OP_GLOB,		/* ~, glob with * ? [] */
+	NOGAP_OP_NGLOB,		/* !~ */
+	__NOGAP_OP_MAX
+};
+
+/* NOGAP_A_ACTIONS, NOGAP_RULE_A_ACTIONS: what is done with an event. */
+#define NOGAP_ACTION_REPORT	(1u << 0)	/* send the event */
+#define NOGAP_ACTION_LOG	(1u << 1)	/* and to the kernel log */
+#define NOGAP_ACTION_KILL	(1u << 2)	/* hidden-process: kill it */
+#define NOGAP_ACTION_ALL	0x7u
+/* An empty action set ("ignore") drops the event. */
 
 /* NOGAP_A_SIGDB_OP */
 enum nogap_sigdb_op {
@@ -349,6 +491,11 @@ enum nogap_event {
 	NOGAP_EVENT_VM_REMOVED,
 	NOGAP_EVENT_IDENTIFY_DONE,	/* also when it failed: see IDENT_STATE */
 	NOGAP_EVENT_SIGDB_LOADED,
+	NOGAP_EVENT_HIDDEN_PROCESS,	/* a task runs that the list lacks */
+	NOGAP_EVENT_KILL,		/* result of a kill action */
+	NOGAP_EVENT_TEXT_WRITE,		/* a write to guest kernel text */
+	NOGAP_EVENT_CALL,		/* a watched function was called */
+	NOGAP_EVENT_POLICY_LOADED,
 	__NOGAP_EVENT_MAX
 };
 
