@@ -605,17 +605,33 @@ run_stage() { # name timeout needs: run one stage under its timeout
 }
 
 main() {
-	local t0 name tmo needs desc summary="" nfail=0 nblock=0 st v
+	local t0 name tmo needs desc summary="" nfail=0 nblock=0 st v want
 	t0=$(now)
 	mkdir -p $RUN/status $OUT/stages
 	rm -f $OUT/stages/*.log $RUN/first-fail
 	say "L1 $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB;" \
 		"L2: $L2_SMP vCPU, $L2_MEM MiB; payload timeout $PAYLOAD_TIMEOUT s; min recall $MIN_RECALL%"
 	[ -f $LAB/build-info.txt ] && say "build: $(tr '\n' ' ' < $LAB/build-info.txt)"
+	# lab.stages=A,B (LAB_STAGES): only those, what they need, and the
+	# final checks; the others are skipped and the verdict says so.
+	want=$(arg lab.stages all)
+	if [ "$want" != all ]; then
+		want=",$want,teardown,l1_kernel_log,"
+		for name in $(echo "$STAGES" | awk 'NF { print $1 }' | tac); do
+			case $want in *",$name,"*) ;; *) continue ;; esac
+			needs=$(echo "$STAGES" | awk -v n=$name '$1 == n { print $3 }')
+			[ "$needs" = - ] || want="$want$needs,"
+		done
+		say "stages selected (lab.stages): $want"
+	fi
 	while read -r name tmo needs desc; do
 		[ -n "$name" ] || continue
 		[ "$tmo" = payload ] && tmo=$((PAYLOAD_TIMEOUT + 60))
-		run_stage $name $tmo $needs
+		case $want in
+		all | *",$name,"*) run_stage $name $tmo $needs ;;
+		*) echo SKIP > $RUN/status/$name
+		   say "stage $name SKIP (not selected)" ;;
+		esac
 	done <<EOF
 $STAGES
 EOF
@@ -634,6 +650,7 @@ EOF
 	say "total $(($(now) - t0)) s in L1"
 	if [ $nfail -eq 0 ] && [ $nblock -eq 0 ]; then
 		v="PASS"
+		[ "$want" = all ] || v="PASS (partial run: lab.stages)"
 	else
 		v="FAIL $(cat $RUN/first-fail 2>/dev/null || echo '?')"
 		[ $((nfail + nblock)) -le 1 ] ||
