@@ -9,6 +9,9 @@
 #   make bench       benchmarks, side by side in one run
 #   make eval        recall/precision table on real Debian kernels
 #   make demo        install what is missing, build, run the main job
+#   make install     nogapctl, man page, DKMS source of nogap.ko, default
+#                    policy, systemd unit (DESTDIR, PREFIX; see README.md)
+#   make uninstall   remove them (a changed /etc/nogap/nogap.policy stays)
 
 CC	?= cc
 O	:= build
@@ -46,7 +49,7 @@ BENCH_LIBS := -lZydis -lcapstone -lcrypto -lm $(LIBNL_LIBS)
 .SECONDARY: $(ASAN_CORE_OBJS) $(ASAN_TOOL_OBJS)
 
 .PHONY: check-kmod unit-dumps all tools kmod check check-unit check-decoder check-offline bench \
-	eval demo clean deps install check-lab lab
+	eval demo clean deps install uninstall check-install check-lab lab
 
 all: tools kmod
 
@@ -68,11 +71,11 @@ $(O)/asan/%.o: %.c $(wildcard kmod/core/*.h userspace/*.h uapi/linux/*.h)
 
 $(O)/unit/%: tests/unit/%.c $(TOOL_OBJS) $(CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(TEST_LIBS)
+	$(CC) $(CFLAGS) $(LIBNL_CFLAGS) -Itests/unit -o $@ $^ $(TEST_LIBS)
 
 $(O)/asan/unit/%: tests/unit/%.c $(ASAN_TOOL_OBJS) $(ASAN_CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ASAN) -Itests/unit -o $@ $^ $(TEST_LIBS)
+	$(CC) $(CFLAGS) $(ASAN) $(LIBNL_CFLAGS) -Itests/unit -o $@ $^ $(TEST_LIBS)
 
 $(O)/bench/%: tests/bench/%.c $(TOOL_OBJS) $(CORE_OBJS)
 	@mkdir -p $(dir $@)
@@ -94,7 +97,7 @@ kmod:
 		echo "nogap: no kernel headers at $(KDIR): skipping nogap.ko (set KDIR)"; \
 	fi
 
-check: check-unit check-decoder check-offline check-kmod check-lab
+check: check-unit check-decoder check-offline check-kmod check-install check-lab
 
 # test_offline identifies a real dump: fetch and boot its two kernels first
 UNIT_DUMPS := $(shell awk '$$1 == "ref61" || $$1 == "t61" { print $$2 }' tests/eval/kernels.txt)
@@ -130,6 +133,71 @@ bench: tools $(BENCH_BINS) $(EVAL_BINS)
 
 eval: tools $(EVAL_BINS)
 	tests/eval/eval.sh
+
+# Installation. PREFIX (/usr) places nogapctl (PREFIX/sbin), its man page
+# and the systemd unit (PREFIX/lib/systemd/system); the policy goes to
+# SYSCONFDIR/nogap (/etc/nogap, never overwritten), the module's source to
+# /usr/src/nogap-VERSION for DKMS. DESTDIR stages it all elsewhere; without
+# DESTDIR, and when dkms is installed, `dkms install` builds nogap.ko for
+# the installed kernels.
+PREFIX		?= /usr
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+DOCDIR		?= $(PREFIX)/share/doc/nogap
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR	?= /etc
+NG_PKG_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kmod/dkms.conf)
+DKMS_SRC	:= /usr/src/nogap-$(NG_PKG_VERSION)
+INSTALL		?= install
+
+install: tools
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/nogap $(DESTDIR)/var/lib/nogap
+	$(INSTALL) -m 0755 userspace/nogapctl $(DESTDIR)$(SBINDIR)/nogapctl
+	$(INSTALL) -m 0644 docs/nogapctl.8 $(DESTDIR)$(MANDIR)/man8/nogapctl.8
+	$(INSTALL) -m 0644 README.md docs/policy.md docs/netlink-api.md \
+		$(DESTDIR)$(DOCDIR)/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/nogap/nogap.policy ]; then \
+		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/nogap/nogap.policy"; \
+	else \
+		echo "$(INSTALL) -m 0644 etc/nogap/nogap.policy $(DESTDIR)$(SYSCONFDIR)/nogap/nogap.policy"; \
+		$(INSTALL) -m 0644 etc/nogap/nogap.policy $(DESTDIR)$(SYSCONFDIR)/nogap/nogap.policy; \
+	fi
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/systemd/nogap.service > $(DESTDIR)$(UNITDIR)/nogap.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nogap.service.tmp
+	mv -f $(DESTDIR)$(UNITDIR)/nogap.service.tmp $(DESTDIR)$(UNITDIR)/nogap.service
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	$(MAKE) -C kmod dkms-src DESTDIR=$(abspath $(DESTDIR))
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null 2>&1; then \
+		set -x; \
+		dkms remove nogap/$(NG_PKG_VERSION) --all >/dev/null 2>&1 || true; \
+		dkms add nogap/$(NG_PKG_VERSION) && \
+		dkms install nogap/$(NG_PKG_VERSION) && \
+		{ command -v systemctl >/dev/null 2>&1 && systemctl daemon-reload || true; }; \
+	else \
+		echo "install: then: dkms install nogap/$(NG_PKG_VERSION); systemctl enable --now nogap"; \
+	fi
+
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null 2>&1; then \
+		set -x; dkms remove nogap/$(NG_PKG_VERSION) --all || true; fi
+	rm -f $(DESTDIR)$(SBINDIR)/nogapctl $(DESTDIR)$(MANDIR)/man8/nogapctl.8 \
+		$(DESTDIR)$(UNITDIR)/nogap.service
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DKMS_SRC)
+	@p=$(DESTDIR)$(SYSCONFDIR)/nogap/nogap.policy; \
+	if [ -e $$p ] && ! cmp -s $$p etc/nogap/nogap.policy; then \
+		echo "uninstall: keeping $$p (changed)"; \
+	else \
+		rm -f $$p; rmdir $(DESTDIR)$(SYSCONFDIR)/nogap 2>/dev/null || true; \
+	fi
+	@echo "uninstall: /var/lib/nogap (signature DBs) is left in place"
+
+# make install into a temporary DESTDIR: files where documented, the
+# default policy valid, the DKMS tree complete (tests/check-install.sh)
+check-install: tools
+	tests/check-install.sh
 
 deps:
 	scripts/install-deps.sh

@@ -58,5 +58,62 @@ static inline struct nlattr **ng_dump_attrs(struct netlink_callback *cb)
 #define GENL_MCAST_CAP_NET_ADMIN	0
 #endif
 
+/*
+ * Guest page write tracking (arch/x86/kvm/mmu/page_track.c), reworked in
+ * 6.6. Before: kvm_slot_page_track_add_page/remove_page on a memslot the
+ * caller looked up, holding kvm->srcu and kvm->mmu_lock for write; the
+ * write callback gets the writing vCPU; a track_flush_slot hook when a
+ * memslot is moved or deleted; register cannot fail. Since: gfn-based
+ * kvm_write_track_add_gfn/remove_gfn that take the locks themselves; the
+ * write callback has no vCPU (the writer is kvm_get_running_vcpu(), the
+ * callback runs on its thread); a track_remove_region hook; register
+ * returns an error unless current->mm is the VM's, and holds a reference
+ * to the VM until unregister.
+ *
+ * wtrack.c writes its callbacks with NG_TRACK_WRITE_FN(name) (the vCPU is
+ * NG_TRACK_WRITE_VCPU inside, gpa/bytes/node by those names) and
+ * NG_TRACK_REMOVE_FN(name) (NG_TRACK_REMOVE_BASE/NPAGES inside, node),
+ * installs the second as NG_TRACK_REMOVE_HOOK, and calls
+ * ng_track_register() (0 or -errno), ng_track_add_gfn() and
+ * ng_track_remove_gfn() (0 or -EINVAL: no memslot) with kvm->srcu held;
+ * before 6.6 the last two are wtrack.c's ng_track_slot_gfn().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define NG_HAVE_WRITE_TRACK_GFN 1
+#endif
+
+#ifdef NG_HAVE_WRITE_TRACK_GFN
+#define NG_TRACK_WRITE_FN(name)						\
+	void name(gpa_t gpa, const u8 *new, int bytes,			\
+		  struct kvm_page_track_notifier_node *node)
+#define NG_TRACK_WRITE_VCPU		kvm_get_running_vcpu()
+#define NG_TRACK_REMOVE_FN(name)					\
+	void name(gfn_t ng_rm_base, unsigned long ng_rm_npages,		\
+		  struct kvm_page_track_notifier_node *node)
+#define NG_TRACK_REMOVE_BASE		ng_rm_base
+#define NG_TRACK_REMOVE_NPAGES		ng_rm_npages
+#define NG_TRACK_REMOVE_HOOK		track_remove_region
+#define ng_track_register(kvm, n)	kvm_page_track_register_notifier(kvm, n)
+#define ng_track_add_gfn(kvm, gfn)	kvm_write_track_add_gfn(kvm, gfn)
+#define ng_track_remove_gfn(kvm, gfn)	kvm_write_track_remove_gfn(kvm, gfn)
+/* register took a VM reference of its own (see wtrack.c) */
+#define NG_TRACK_REGISTER_GETS_KVM	1
+#else
+#define NG_TRACK_WRITE_FN(name)						\
+	void name(struct kvm_vcpu *ng_wr_vcpu, gpa_t gpa, const u8 *new,	\
+		  int bytes, struct kvm_page_track_notifier_node *node)
+#define NG_TRACK_WRITE_VCPU		ng_wr_vcpu
+#define NG_TRACK_REMOVE_FN(name)					\
+	void name(struct kvm *ng_rm_kvm, struct kvm_memory_slot *ng_rm_slot, \
+		  struct kvm_page_track_notifier_node *node)
+#define NG_TRACK_REMOVE_BASE		ng_rm_slot->base_gfn
+#define NG_TRACK_REMOVE_NPAGES		ng_rm_slot->npages
+#define NG_TRACK_REMOVE_HOOK		track_flush_slot
+#define ng_track_register(kvm, n)					\
+	({ kvm_page_track_register_notifier(kvm, n); 0; })
+#define ng_track_add_gfn(kvm, gfn)	ng_track_slot_gfn(kvm, gfn, true)
+#define ng_track_remove_gfn(kvm, gfn)	ng_track_slot_gfn(kvm, gfn, false)
+#endif
+
 #endif /* __KERNEL__ */
 #endif /* NG_COMPAT_H */

@@ -246,6 +246,35 @@ static int ng_collect_names(struct ng_result *r, const struct ng_ident *id,
 	return c.n == r->nsyms ? 0 : -EOVERFLOW;
 }
 
+/*
+ * init_task, init_mm and the offsets at which matched code addresses
+ * init_task (hints for the task list), for tasks.c; as `nogapctl ps
+ * --dump` finds them. Missing data is no failure of identification.
+ */
+static void ng_collect_data(struct ng_result *r, const struct ng_ident *id,
+			    const struct ng_image *img,
+			    const struct ng_sigdb *db)
+{
+	const struct ng_datasym *it, *im;
+	struct ng_datasym *ds = NULL;
+	u32 nds = 0;
+
+	if (ng_ident_data(id, img, db, &ds, &nds))
+		return;
+	it = ng_datasym_find(ds, nds, "init_task");
+	im = ng_datasym_find(ds, nds, "init_mm");
+	if (it) {
+		r->init_task = it->addr;
+		if (ng_ident_ref_offsets(id, img, db, "init_task", it->addr,
+					 r->task_hints, NG_TASK_HINTS,
+					 &r->ntask_hints))
+			r->ntask_hints = 0;
+	}
+	if (im)
+		r->init_mm = im->addr;
+	ng_free(ds);
+}
+
 /* The whole pipeline; fills res, or returns -errno with a reason. */
 static int ng_identify_vm(struct ng_vm *vm, struct ng_result *res,
 			  const char **msg)
@@ -312,6 +341,7 @@ static int ng_identify_vm(struct ng_vm *vm, struct ng_result *res,
 		*msg = "cannot collect the symbol names";
 		goto out;
 	}
+	ng_collect_data(res, &id, &img, &db->db);
 	strscpy(res->kernel, db->db.k[id.primary].label, sizeof(res->kernel));
 	res->text_start = start;
 	res->text_size = end - start;
@@ -504,19 +534,6 @@ out:
 int ng_gpa_read(struct ng_vm *vm, u64 gpa, void *buf, size_t len)
 {
 	return ng_guest_read(vm, gpa, buf, len);
-}
-
-int ng_gpa_write(struct ng_vm *vm, u64 gpa, const void *buf, size_t len)
-{
-	struct kvm *kvm = vm->kvm;
-	int idx, ret;
-
-	if (READ_ONCE(vm->stop))
-		return -EINTR;
-	idx = srcu_read_lock(&kvm->srcu);
-	ret = kvm_write_guest(kvm, gpa, buf, len);
-	srcu_read_unlock(&kvm->srcu, idx);
-	return ret ? -EFAULT : 0;
 }
 
 static void ng_vm_mmu(struct ng_vm *vm, u64 cr3, struct ng_mmu *m,

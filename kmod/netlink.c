@@ -616,6 +616,7 @@ static const struct genl_ops ng_ops[] = {
 	{
 		.cmd = NOGAP_CMD_PS_GET,
 		.dumpit = ng_nl_ps_dump,
+		.done = ng_nl_ps_done,
 		.policy = ng_ps_policy,
 		.maxattr = NOGAP_A_MAX,
 		.flags = GENL_ADMIN_PERM,
@@ -650,7 +651,7 @@ static const struct genl_ops ng_ops[] = {
 	},
 	{
 		.cmd = NOGAP_CMD_POLICY_GET,
-		.doit = ng_nl_policy_get,
+		.dumpit = ng_nl_policy_get,
 		.policy = ng_policy_get_policy,
 		.maxattr = NOGAP_A_MAX,
 		.flags = GENL_ADMIN_PERM,
@@ -731,6 +732,12 @@ void ng_event_cancel(struct sk_buff *skb)
 {
 	nlmsg_free(skb);
 	atomic64_inc(&ng_event_drops);
+}
+
+void ng_event_dropped(u64 n)
+{
+	if (n && ng_event_listened())
+		atomic64_add(n, &ng_event_drops);
 }
 
 void ng_event_send(struct sk_buff *skb, void *hdr, gfp_t gfp)

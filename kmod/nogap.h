@@ -31,6 +31,7 @@
 
 #include "core/fragment.h"
 #include "core/sigdb.h"
+#include "core/peval.h"
 #include "uapi/linux/nogap.h"
 
 #define NG_VERSION	"0.1.0"
@@ -80,6 +81,33 @@ struct ng_anchor {
 bool ng_svm_anchor(struct kvm_vcpu *vcpu, struct ng_anchor *a);
 bool ng_vmx_anchor(struct kvm_vcpu *vcpu, struct ng_anchor *a);
 
+/*
+ * For the breakpoint engine (intercept.c). ng_*_trap: what this exit is
+ * (enum ng_trap). ng_*_view: the vCPU at an exit the engine consumes
+ * (makes KVM's register cache current for its emulator). ng_*_arm:
+ * intercept INT3 (and on SVM software interrupts) or stop, from the vCPU's
+ * thread; false when it cannot be done now (nested guest, remote).
+ */
+enum ng_trap {
+	NG_TRAP_NONE,
+	NG_TRAP_BP,		/* #BP exception exit (INT3) */
+	NG_TRAP_SWINT,		/* software interrupt exit (SVM INTn) */
+};
+
+struct ng_vcpu_view {
+	u64 cr3;
+	u8 cpl;
+	bool nested;		/* running a nested guest of its own */
+	bool long_mode;		/* 64-bit code segment */
+};
+
+u8 ng_svm_trap(struct kvm_vcpu *vcpu);
+bool ng_svm_view(struct kvm_vcpu *vcpu, struct ng_vcpu_view *v);
+bool ng_svm_arm(struct kvm_vcpu *vcpu, bool on, bool remote);
+u8 ng_vmx_trap(struct kvm_vcpu *vcpu);
+bool ng_vmx_view(struct kvm_vcpu *vcpu, struct ng_vcpu_view *v);
+bool ng_vmx_arm(struct kvm_vcpu *vcpu, bool on, bool remote);
+
 /* ---- identification results (ident.c) ---- */
 
 struct ng_sym {
@@ -89,6 +117,8 @@ struct ng_sym {
 	u8 evidence;		/* enum nogap_evidence */
 	u8 confidence;
 };
+
+#define NG_TASK_HINTS	32
 
 struct ng_result {
 	struct ng_sym *syms;	/* sorted by address */
@@ -103,6 +133,11 @@ struct ng_result {
 	u32 nmatched;
 	u32 holes;
 	u32 msecs;
+	/* kernel data located through the matched code; 0: not located */
+	u64 init_task;
+	u64 init_mm;
+	u32 task_hints[NG_TASK_HINTS];	/* offsets code uses in init_task */
+	u32 ntask_hints;
 };
 
 void ng_result_free(struct ng_result *r);
@@ -206,10 +241,10 @@ u64 ng_sym_find(struct ng_vm *vm, u64 addr, char *buf, size_t len);
  * (worker or exit path; current->mm must be the VMM's, or the caller
  * borrowed it with kthread_use_mm). Guest-physical, and guest-virtual
  * through the guest's page tables from cr3 (the kernel's half is the same
- * in every process). 0 or -EFAULT.
+ * in every process). 0 or -EFAULT. No writer here: kvm_write_guest marks
+ * the page dirty for the running vCPU and WARNs without one (dirty ring).
  */
 int ng_gpa_read(struct ng_vm *vm, u64 gpa, void *buf, size_t len);
-int ng_gpa_write(struct ng_vm *vm, u64 gpa, const void *buf, size_t len);
 int ng_gva_to_gpa(struct ng_vm *vm, u64 cr3, u64 gva, u64 *gpa);
 int ng_gva_read(struct ng_vm *vm, u64 cr3, u64 gva, void *buf, size_t len);
 
@@ -257,6 +292,9 @@ struct sk_buff *ng_event_new(u8 type, struct ng_vm *vm, gfp_t gfp,
 			     void **hdr);
 void ng_event_send(struct sk_buff *skb, void *hdr, gfp_t gfp);
 void ng_event_cancel(struct sk_buff *skb);
+/* n events were lost before they were built (rate limits, full rings):
+ * counted as drops when someone listens. */
+void ng_event_dropped(u64 n);
 bool ng_event_listened(void);
 u64 ng_events_sent(void);
 u64 ng_events_dropped(void);
@@ -323,22 +361,31 @@ void ng_tasks_stop(struct ng_vm *vm);
 
 int ng_wtrack_init(void);
 void ng_wtrack_exit(void);
+/*
+ * Start or stop tracking writes to vm's kernel text as the policy says
+ * (after identification and policy loads; queues a worker, idempotent);
+ * stop for good (VM retire; sleeps until nothing of it runs).
+ */
 void ng_wtrack_update(struct ng_vm *vm);
 void ng_wtrack_stop(struct ng_vm *vm);
+/* Guest writes to tracked kernel text since load (all VMs), and the
+ * text-write events lost to the ring or the per-VM rate limit. */
+u64 ng_wtrack_count(void);
+u64 ng_wtrack_dropped(void);
 
 /* ---- the security policy (policy.c) ---- */
 
-/* What an event is about, for the rules' conditions; NULL: unknown. */
-struct ng_subject {
-	const char *comm;
-	const char *writer;
-	const char *target;
-	int kthread;		/* -1 unknown, 0, 1 */
-};
+/* struct ng_subject: what an event is about (core/peval.h). */
 
 int ng_policy_init(void);
 void ng_policy_exit(void);
-/* NOGAP_ACTION_* for an event of type on vm (RCU inside, never sleeps). */
+/*
+ * NOGAP_ACTION_* for an event of type on vm (RCU inside, never sleeps,
+ * any context): the first matching rule's, else the built-in default
+ * (hidden-process: REPORT|LOG, others: REPORT). A condition on a field
+ * the subject lacks (NULL, kthread -1) never holds. KILL is only ever
+ * returned for a hidden-process whose s->kthread is 0.
+ */
 u32 ng_policy_actions(u8 type, u32 vm, const struct ng_subject *s);
 /* Whether any rule could act on events of type on vm: run the detector. */
 bool ng_policy_wants(u8 type, u32 vm);
@@ -352,11 +399,12 @@ extern const struct nla_policy ng_bp_policy[NOGAP_A_MAX + 1];
 extern const struct nla_policy ng_policy_set_policy[NOGAP_A_MAX + 1];
 extern const struct nla_policy ng_policy_get_policy[NOGAP_A_MAX + 1];
 int ng_nl_ps_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int ng_nl_ps_done(struct netlink_callback *cb);
 int ng_nl_call(struct sk_buff *skb, struct genl_info *info);
 int ng_nl_watch(struct sk_buff *skb, struct genl_info *info);
 int ng_nl_bp_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int ng_nl_policy_set(struct sk_buff *skb, struct genl_info *info);
-int ng_nl_policy_get(struct sk_buff *skb, struct genl_info *info);
+int ng_nl_policy_get(struct sk_buff *skb, struct netlink_callback *cb);
 /* The family, for the parts that build their own replies. */
 extern struct genl_family ng_family;
 /* A socket that goes away: drop what it owned (watches). */

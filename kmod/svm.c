@@ -20,10 +20,11 @@
 
 #include "nogap.h"
 
-/* The head of struct vcpu_svm. */
+/* The head of struct vcpu_svm: the current VMCB, then vmcb01's pointer. */
 struct ng_vcpu_svm_head {
 	struct kvm_vcpu vcpu;
 	struct vmcb *vmcb;
+	struct vmcb *vmcb01;	/* struct kvm_vmcb_info begins with it */
 };
 
 static bool ng_svm_layout_bad;
@@ -71,5 +72,107 @@ bool ng_svm_anchor(struct kvm_vcpu *vcpu, struct ng_anchor *a)
 	a->nxe = !!(save->efer & EFER_NX);
 	a->hlt = vmcb->control.exit_code == SVM_EXIT_HLT;
 	a->vcpu = vcpu->vcpu_idx;
+	return true;
+}
+
+/* ---- the breakpoint engine (intercept.c) ---- */
+
+/* The VMCB clean bit of the intercept vectors (VMCB_INTERCEPTS). */
+#define NG_VMCB_CLEAN_INTERCEPTS	BIT(0)
+#define NG_SVM_BP	(INTERCEPT_EXCEPTION_OFFSET + BP_VECTOR)
+
+static bool ng_vmcb_bit(const struct vmcb *v, u32 bit)
+{
+	return v->control.intercepts[bit / 32] & BIT(bit % 32);
+}
+
+u8 ng_svm_trap(struct kvm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = ng_svm_vmcb(vcpu);
+
+	if (!vmcb)
+		return NG_TRAP_NONE;
+	switch (vmcb->control.exit_code) {
+	case SVM_EXIT_EXCP_BASE + BP_VECTOR:
+		return NG_TRAP_BP;
+	case SVM_EXIT_SWINT:
+		return NG_TRAP_SWINT;
+	}
+	return NG_TRAP_NONE;
+}
+
+/*
+ * At an exit we consume, before KVM's own handler would have run: do what
+ * svm_handle_exit() does first (KVM's copies of CR0 and CR3 are those of
+ * the previous exit otherwise, and KVM's emulator walks the guest's page
+ * tables from vcpu->arch.cr3), and describe the vCPU.
+ */
+bool ng_svm_view(struct kvm_vcpu *vcpu, struct ng_vcpu_view *v)
+{
+	struct vmcb *vmcb = ng_svm_vmcb(vcpu);
+	bool npt;
+
+	if (!vmcb || vcpu->arch.guest_state_protected)
+		return false;
+	npt = vmcb->control.nested_ctl & SVM_NESTED_CTL_NP_ENABLE;
+	if (!(vmcb->control.intercepts[0] & BIT(INTERCEPT_CR0_WRITE)))
+		vcpu->arch.cr0 = vmcb->save.cr0;
+	if (npt)
+		vcpu->arch.cr3 = vmcb->save.cr3;
+	v->cr3 = npt ? vmcb->save.cr3 : vcpu->arch.cr3;
+	v->cpl = vmcb->save.cpl;
+	v->nested = vcpu->arch.hflags & HF_GUEST_MASK;
+	v->long_mode = (vmcb->save.efer & EFER_LMA) &&
+		       (vmcb->save.cs.attrib & SVM_SELECTOR_L_MASK);
+	return true;
+}
+
+/*
+ * Intercept the guest's INT3 (#BP, exit 0x43) and software interrupts
+ * (INTn, exit 0x75: QEMU's TCG reports INT3 that way) when on; when off,
+ * #BP only if KVM's own guest debugging wants it. Only the vCPU's own
+ * thread may change its VMCB (KVM changes the same words without atomics)
+ * except with remote, for a vCPU that is blocked (halted) at teardown:
+ * then atomically. vmcb01 only: in a nested guest, false (not done).
+ */
+bool ng_svm_arm(struct kvm_vcpu *vcpu, bool on, bool remote)
+{
+	struct ng_vcpu_svm_head *h;
+	struct vmcb *vmcb = ng_svm_vmcb(vcpu);
+	bool bp, changed = false;
+	u32 bits[2] = { NG_SVM_BP, INTERCEPT_INTn };
+	bool want[2];
+	int i;
+
+	if (!vmcb || (vcpu->arch.hflags & HF_GUEST_MASK))
+		return false;
+	h = container_of(vcpu, struct ng_vcpu_svm_head, vcpu);
+	if (h->vmcb01 != vmcb)
+		return false;
+	bp = (vcpu->guest_debug & (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP)) ==
+	     (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP);
+	want[0] = on || bp;
+	want[1] = on;
+	for (i = 0; i < 2; i++) {
+		u32 *w = &vmcb->control.intercepts[bits[i] / 32];
+		u32 m = BIT(bits[i] % 32);
+
+		if (ng_vmcb_bit(vmcb, bits[i]) == want[i])
+			continue;
+		changed = true;
+		if (!remote)
+			*w = want[i] ? (*w | m) : (*w & ~m);
+		else if (want[i])
+			atomic_or(m, (atomic_t *)w);
+		else
+			atomic_andnot(m, (atomic_t *)w);
+	}
+	if (changed) {
+		if (remote)
+			atomic_andnot(NG_VMCB_CLEAN_INTERCEPTS,
+				      (atomic_t *)&vmcb->control.clean);
+		else
+			vmcb->control.clean &= ~NG_VMCB_CLEAN_INTERCEPTS;
+	}
 	return true;
 }

@@ -7,7 +7,7 @@
  *	identify VM [--wait] [--timeout S] [--restart] [-j]
  *	symbols VM [PATTERN] [-j]
  *	status [-j]
- *	monitor [-j]
+ *	monitor [-j] [--syslog]
  *
  * `identify --dump DUMP --db DB` is the offline identify (cmd_identify.c);
  * cmd_identify_any() sends each form to its handler.
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
@@ -311,6 +312,8 @@ struct status_info {
 		u32 frags, names;
 	} k[NG_SIGDB_MAX_KERNELS];
 	bool got;
+	bool have_instr;
+	u64 instr[NOGAP_INSTR_A_MAX + 1];	/* breakpoint engine counters */
 };
 
 static int on_status(struct nlattr **a, void *arg)
@@ -333,6 +336,21 @@ static int on_status(struct nlattr **a, void *arg)
 	s->db = get_u8(a, NOGAP_A_STATUS_SIGDB_LOADED);
 	s->db_size = get_u64(a, NOGAP_A_SIGDB_SIZE);
 	s->db_gen = get_u32(a, NOGAP_A_SIGDB_GENERATION);
+	if (a[NOGAP_A_STATUS_INSTR]) {
+		nla_for_each_nested(k, a[NOGAP_A_STATUS_INSTR], rem) {
+			int t = nla_type(k);
+
+			if (t <= 0 || t > NOGAP_INSTR_A_MAX)
+				continue;
+			s->have_instr = true;
+			if (nla_len(k) == 8)
+				s->instr[t] = nla_get_u64(k);
+			else if (nla_len(k) == 4)
+				s->instr[t] = nla_get_u32(k);
+			else if (nla_len(k) == 1)
+				s->instr[t] = nla_get_u8(k);
+		}
+	}
 	if (!a[NOGAP_A_SIGDB_KERNELS])
 		return 0;
 	nla_for_each_nested(k, a[NOGAP_A_SIGDB_KERNELS], rem) {
@@ -397,6 +415,37 @@ static void human_sigdb(const struct status_info *s)
 		       s->k[i].frags, s->k[i].names);
 }
 
+/* The breakpoint engine's counters (NOGAP_A_STATUS_INSTR). */
+static void json_instr(struct ng_json *j, const u64 *c)
+{
+	static const struct {
+		int attr;
+		const char *key;
+	} keys[] = {
+		{ NOGAP_INSTR_A_BPS, "breakpoints" },
+		{ NOGAP_INSTR_A_HITS, "hits" },
+		{ NOGAP_INSTR_A_FOREIGN_BP, "foreign_bp" },
+		{ NOGAP_INSTR_A_SOFT_INT, "soft_int" },
+		{ NOGAP_INSTR_A_STALE, "stale" },
+		{ NOGAP_INSTR_A_EMUL_FAIL, "emul_fail" },
+		{ NOGAP_INSTR_A_REWRITTEN, "rewritten" },
+		{ NOGAP_INSTR_A_ARM_TIMEOUTS, "arm_timeouts" },
+		{ NOGAP_INSTR_A_CALLS, "calls" },
+		{ NOGAP_INSTR_A_CALL_TIMEOUTS, "call_timeouts" },
+		{ NOGAP_INSTR_A_TEXT_WRITES, "text_writes" },
+		{ NOGAP_INSTR_A_EVENTS, "events" },
+		{ NOGAP_INSTR_A_EVENT_DROPS, "event_drops" },
+	};
+	size_t i;
+
+	ng_json_key(j, "instr");
+	ng_json_obj_begin(j);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		ng_json_kv_u64(j, keys[i].key, c[keys[i].attr]);
+	ng_json_kv_bool(j, "hooked", c[NOGAP_INSTR_A_HOOKED]);
+	ng_json_obj_end(j);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const char *cmd = "status";
@@ -435,6 +484,8 @@ int cmd_status(int argc, char **argv)
 		ng_json_kv_u64(&j, "running", s.running);
 		ng_json_obj_end(&j);
 		json_sigdb(&j, &s);
+		if (s.have_instr)
+			json_instr(&j, s.instr);
 		ng_json_obj_end(&j);
 		ret = ng_json_finish(&j) ? NG_EXIT_FAIL : 0;
 		goto out;
@@ -447,6 +498,22 @@ int cmd_status(int argc, char **argv)
 	printf("identifications: %u done, %u failed, %u running\n", s.done,
 	       s.failed, s.running);
 	human_sigdb(&s);
+	if (s.have_instr) {
+		const u64 *c = s.instr;
+
+		printf("breakpoints:     %llu set, %llu hits, %llu guest int3 and %llu INT n re-injected, %llu step-overs failed; exit path %s\n",
+		       (unsigned long long)c[NOGAP_INSTR_A_BPS],
+		       (unsigned long long)c[NOGAP_INSTR_A_HITS],
+		       (unsigned long long)c[NOGAP_INSTR_A_FOREIGN_BP],
+		       (unsigned long long)c[NOGAP_INSTR_A_SOFT_INT],
+		       (unsigned long long)c[NOGAP_INSTR_A_EMUL_FAIL],
+		       c[NOGAP_INSTR_A_HOOKED] ? "hooked" : "not hooked");
+		printf("guest calls:     %llu made, %llu timed out; call events %llu sent, %llu dropped\n",
+		       (unsigned long long)c[NOGAP_INSTR_A_CALLS],
+		       (unsigned long long)c[NOGAP_INSTR_A_CALL_TIMEOUTS],
+		       (unsigned long long)c[NOGAP_INSTR_A_EVENTS],
+		       (unsigned long long)c[NOGAP_INSTR_A_EVENT_DROPS]);
+	}
 	ret = 0;
 out:
 	ng_nl_close(&nl);
@@ -867,6 +934,7 @@ struct monitor {
 	int ctrl_group;
 	bool failed;
 	char err[160];
+	unsigned long long last_seq;	/* of the last event, 0 before the first */
 };
 
 static double wall_s(void)
@@ -877,64 +945,419 @@ static double wall_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* One line per event: a JSON object with "type" and "vm", or text. */
-static void print_event(const char *type, struct nlattr **a)
+/*
+ * What an event may hold, checked before use (a malformed event is
+ * reported, not printed).
+ */
+static struct nla_policy event_policy[NOGAP_A_MAX + 1] = {
+	[NOGAP_A_VM_ID] = { .type = NLA_U32 },
+	[NOGAP_A_VM_PID] = { .type = NLA_U32 },
+	[NOGAP_A_VM_VCPUS] = { .type = NLA_U32 },
+	[NOGAP_A_VM_VENDOR] = { .type = NLA_U8 },
+	[NOGAP_A_ANCHOR_RIP] = { .type = NLA_U64 },
+	[NOGAP_A_ANCHOR_CR3] = { .type = NLA_U64 },
+	[NOGAP_A_ANCHOR_VCPU] = { .type = NLA_U32 },
+	[NOGAP_A_IDENT_STATE] = { .type = NLA_U8 },
+	[NOGAP_A_IDENT_ERRNO] = { .type = NLA_U32 },
+	[NOGAP_A_IDENT_MSG] = { .type = NLA_STRING },
+	[NOGAP_A_IDENT_KERNEL] = { .type = NLA_STRING },
+	[NOGAP_A_IDENT_TEXT_START] = { .type = NLA_U64 },
+	[NOGAP_A_IDENT_TEXT_SIZE] = { .type = NLA_U64 },
+	[NOGAP_A_IDENT_FRAGMENTS] = { .type = NLA_U32 },
+	[NOGAP_A_IDENT_MATCHED] = { .type = NLA_U32 },
+	[NOGAP_A_IDENT_SYMBOLS] = { .type = NLA_U32 },
+	[NOGAP_A_IDENT_HOLES] = { .type = NLA_U32 },
+	[NOGAP_A_IDENT_MSECS] = { .type = NLA_U32 },
+	[NOGAP_A_SIGDB_SIZE] = { .type = NLA_U64 },
+	[NOGAP_A_SIGDB_GENERATION] = { .type = NLA_U32 },
+	[NOGAP_A_EVENT_TYPE] = { .type = NLA_U8 },
+	[NOGAP_A_EVENT_SEQ] = { .type = NLA_U64 },
+	[NOGAP_A_EVENT_DROPS] = { .type = NLA_U64 },
+	[NOGAP_A_TASK] = { .type = NLA_NESTED },
+	[NOGAP_A_FUNC_NAME] = { .type = NLA_STRING },
+	[NOGAP_A_FUNC_ADDR] = { .type = NLA_U64 },
+	[NOGAP_A_CALL_ARGS] = { .type = NLA_NESTED },
+	[NOGAP_A_CALL_RET] = { .type = NLA_U64 },
+	[NOGAP_A_HIT_VCPU] = { .type = NLA_U32 },
+	[NOGAP_A_HIT_RET_ADDR] = { .type = NLA_U64 },
+	[NOGAP_A_HIT_RSP] = { .type = NLA_U64 },
+	[NOGAP_A_POLICY_GENERATION] = { .type = NLA_U32 },
+	[NOGAP_A_POLICY_NAME] = { .type = NLA_STRING },
+	[NOGAP_A_POLICY_NRULES] = { .type = NLA_U32 },
+	[NOGAP_A_ACTIONS] = { .type = NLA_U32 },
+	[NOGAP_A_ACTION_RESULT] = { .type = NLA_U32 },
+	[NOGAP_A_WRITE_GPA] = { .type = NLA_U64 },
+	[NOGAP_A_WRITE_GVA] = { .type = NLA_U64 },
+	[NOGAP_A_WRITE_LEN] = { .type = NLA_U32 },
+	[NOGAP_A_WRITER_RIP] = { .type = NLA_U64 },
+	[NOGAP_A_WRITER_FUNC] = { .type = NLA_STRING },
+	[NOGAP_A_TARGET_FUNC] = { .type = NLA_STRING },
+	[NOGAP_A_WRITE_COUNT] = { .type = NLA_U32 },
+	[NOGAP_A_WRITER_VIA] = { .type = NLA_STRING },
+};
+
+static struct nla_policy event_task_policy[NOGAP_TASK_A_MAX + 1] = {
+	[NOGAP_TASK_A_ADDR] = { .type = NLA_U64 },
+	[NOGAP_TASK_A_PID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_TGID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_PPID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_COMM] = { .type = NLA_STRING },
+	[NOGAP_TASK_A_STATE] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_KTHREAD] = { .type = NLA_U8 },
+};
+
+/*
+ * One event as a JSON object (-j, --syslog) or a line of text: the same
+ * members in the same order. Text is "TYPE key value key value ...".
+ */
+struct ev_out {
+	bool json;
+	struct ng_json j;
+	FILE *f;
+	bool arr_first;
+};
+
+static void ev_key(struct ev_out *o, const char *k)
+{
+	if (o->json)
+		ng_json_key(&o->j, k);
+	else
+		fprintf(o->f, " %s ", k);
+}
+
+static void ev_u64(struct ev_out *o, const char *k, u64 v)
+{
+	ev_key(o, k);
+	if (o->json)
+		ng_json_u64(&o->j, v);
+	else
+		fprintf(o->f, "%llu", (unsigned long long)v);
+}
+
+static void ev_hex(struct ev_out *o, const char *k, u64 v)
+{
+	ev_key(o, k);
+	if (o->json)
+		ng_json_hex(&o->j, v);
+	else
+		fprintf(o->f, "0x%llx", (unsigned long long)v);
+}
+
+static void ev_bool(struct ev_out *o, const char *k, bool v)
+{
+	ev_key(o, k);
+	if (o->json)
+		ng_json_bool(&o->j, v);
+	else
+		fputs(v ? "yes" : "no", o->f);
+}
+
+/* A string from the guest or the module: shown safely in text too. */
+static void ev_str(struct ev_out *o, const char *k, const char *s)
+{
+	const unsigned char *p;
+
+	ev_key(o, k);
+	if (o->json) {
+		ng_json_str(&o->j, s);
+		return;
+	}
+	if (!s) {
+		fputs("-", o->f);
+		return;
+	}
+	fputc('"', o->f);
+	for (p = (const unsigned char *)s; *p; p++)
+		fputc(*p >= 0x20 && *p < 0x7f && *p != '"' ? *p : '?', o->f);
+	fputc('"', o->f);
+}
+
+static void ev_null(struct ev_out *o, const char *k)
+{
+	if (o->json)
+		ng_json_kv_null(&o->j, k);
+}
+
+static void ev_arr_begin(struct ev_out *o, const char *k)
+{
+	ev_key(o, k);
+	o->arr_first = true;
+	if (o->json)
+		ng_json_arr_begin(&o->j);
+}
+
+static void ev_arr_end(struct ev_out *o)
+{
+	if (o->json)
+		ng_json_arr_end(&o->j);
+	else if (o->arr_first)
+		fputs("-", o->f);
+}
+
+static void ev_arr_str(struct ev_out *o, const char *s)
+{
+	if (o->json)
+		ng_json_str(&o->j, s);
+	else
+		fprintf(o->f, "%s%s", o->arr_first ? "" : ",", s);
+	o->arr_first = false;
+}
+
+static void ev_arr_hex(struct ev_out *o, u64 v)
+{
+	if (o->json)
+		ng_json_hex(&o->j, v);
+	else
+		fprintf(o->f, "%s0x%llx", o->arr_first ? "" : ",",
+			(unsigned long long)v);
+	o->arr_first = false;
+}
+
+/* The task of a hidden-process or kill event: nested, or at top level. */
+static void ev_task(struct ev_out *o, struct nlattr **a, bool full)
+{
+	struct nlattr *tb[NOGAP_TASK_A_MAX + 1];
+
+	memset(tb, 0, sizeof(tb));
+	if (a[NOGAP_A_TASK] &&
+	    nla_parse_nested(tb, NOGAP_TASK_A_MAX, a[NOGAP_A_TASK],
+			     event_task_policy))
+		memset(tb, 0, sizeof(tb));
+	if (tb[NOGAP_TASK_A_PID])
+		ev_u64(o, "pid", nla_get_u32(tb[NOGAP_TASK_A_PID]));
+	if (full && tb[NOGAP_TASK_A_TGID])
+		ev_u64(o, "tgid", nla_get_u32(tb[NOGAP_TASK_A_TGID]));
+	if (tb[NOGAP_TASK_A_COMM])
+		ev_str(o, "comm", nla_get_string(tb[NOGAP_TASK_A_COMM]));
+	if (tb[NOGAP_TASK_A_ADDR])
+		ev_hex(o, "task", nla_get_u64(tb[NOGAP_TASK_A_ADDR]));
+	if (full && tb[NOGAP_TASK_A_KTHREAD])
+		ev_bool(o, "kthread", nla_get_u8(tb[NOGAP_TASK_A_KTHREAD]));
+}
+
+static void ev_actions(struct ev_out *o, u32 actions)
+{
+	u32 bit;
+
+	ev_arr_begin(o, "actions");
+	for (bit = 1; bit <= NOGAP_ACTION_ALL; bit <<= 1)
+		if (actions & bit)
+			ev_arr_str(o, bit == NOGAP_ACTION_REPORT ? "report" :
+				   bit == NOGAP_ACTION_LOG ? "log" : "kill");
+	ev_arr_end(o);
+}
+
+/* The members of an event after "type"; a may be NULL (module-*). */
+static void ev_members(struct ev_out *o, u8 etype, struct nlattr **a)
 {
 	struct ident_info ii;
-	struct ng_json j;
-	bool has_vm = a && a[NOGAP_A_VM_ID];
+	struct nlattr *x;
 	char buf[200];
+	bool vm_event;
+	int rem;
 
-	if (ng_opt_json) {
-		ng_json_init(&j, stdout, false);
-		ng_json_obj_begin(&j);
-		ng_json_kv_str(&j, "type", type);
-		ng_json_kv_double(&j, "time", wall_s());
-		if (has_vm)
-			ng_json_kv_u64(&j, "vm", nla_get_u32(a[NOGAP_A_VM_ID]));
-		else
-			ng_json_kv_null(&j, "vm");
-		if (a && a[NOGAP_A_VM_PID])
-			ng_json_kv_u64(&j, "pid", nla_get_u32(a[NOGAP_A_VM_PID]));
-		if (a && a[NOGAP_A_VM_VCPUS])
-			ng_json_kv_u64(&j, "vcpus",
-				       nla_get_u32(a[NOGAP_A_VM_VCPUS]));
-		if (a && a[NOGAP_A_VM_VENDOR])
-			ng_json_kv_str(&j, "vendor",
-				       ng_nl_vendor(nla_get_u8(a[NOGAP_A_VM_VENDOR])));
-		if (a && a[NOGAP_A_IDENT_STATE]) {
-			ident_from(&ii, a);
-			json_ident_members(&j, &ii);
-		}
-		if (a && a[NOGAP_A_SIGDB_SIZE]) {
-			ng_json_kv_u64(&j, "size", get_u64(a, NOGAP_A_SIGDB_SIZE));
-			ng_json_kv_u64(&j, "generation",
-				       get_u32(a, NOGAP_A_SIGDB_GENERATION));
-		}
-		ng_json_obj_end(&j);
-		ng_json_finish(&j);
-	} else {
-		printf("%s", type);
-		if (has_vm)
-			printf(" vm %u", nla_get_u32(a[NOGAP_A_VM_ID]));
-		if (a && a[NOGAP_A_VM_PID])
-			printf(" pid %u", nla_get_u32(a[NOGAP_A_VM_PID]));
-		if (a && a[NOGAP_A_VM_VCPUS])
-			printf(" vcpus %u", nla_get_u32(a[NOGAP_A_VM_VCPUS]));
-		if (a && a[NOGAP_A_VM_VENDOR])
-			printf(" %s", ng_nl_vendor(nla_get_u8(a[NOGAP_A_VM_VENDOR])));
-		if (a && a[NOGAP_A_IDENT_STATE]) {
-			ident_from(&ii, a);
+	if (o->json)
+		ng_json_kv_double(&o->j, "time", wall_s());
+	if (a && a[NOGAP_A_EVENT_SEQ])
+		ev_u64(o, "seq", nla_get_u64(a[NOGAP_A_EVENT_SEQ]));
+	if (a && a[NOGAP_A_EVENT_DROPS])
+		ev_u64(o, "drops", nla_get_u64(a[NOGAP_A_EVENT_DROPS]));
+	if (a && a[NOGAP_A_VM_ID])
+		ev_u64(o, "vm", nla_get_u32(a[NOGAP_A_VM_ID]));
+	else
+		ev_null(o, "vm");
+	if (!a)
+		return;
+	/* VM events: "pid" is the VMM's; else it is a guest task's */
+	vm_event = etype == NOGAP_EVENT_VM_ADDED ||
+		   etype == NOGAP_EVENT_VM_REMOVED ||
+		   etype == NOGAP_EVENT_IDENTIFY_DONE;
+	if (a[NOGAP_A_VM_PID])
+		ev_u64(o, vm_event ? "pid" : "vm_pid",
+		       nla_get_u32(a[NOGAP_A_VM_PID]));
+	if (a[NOGAP_A_VM_VCPUS])
+		ev_u64(o, "vcpus", nla_get_u32(a[NOGAP_A_VM_VCPUS]));
+	if (a[NOGAP_A_VM_VENDOR])
+		ev_str(o, "vendor", ng_nl_vendor(nla_get_u8(a[NOGAP_A_VM_VENDOR])));
+
+	switch (etype) {
+	case NOGAP_EVENT_IDENTIFY_DONE:
+		if (!a[NOGAP_A_IDENT_STATE])
+			break;
+		ident_from(&ii, a);
+		if (o->json) {
+			json_ident_members(&o->j, &ii);
+		} else {
 			human_ident(buf, sizeof(buf), &ii);
-			printf(" %s", buf);
+			fprintf(o->f, " %s", buf);
 		}
-		if (a && a[NOGAP_A_SIGDB_SIZE])
-			printf(" %llu bytes, generation %u",
-			       (unsigned long long)get_u64(a, NOGAP_A_SIGDB_SIZE),
-			       get_u32(a, NOGAP_A_SIGDB_GENERATION));
-		putchar('\n');
+		break;
+	case NOGAP_EVENT_SIGDB_LOADED:
+		if (a[NOGAP_A_SIGDB_SIZE])
+			ev_u64(o, "size", nla_get_u64(a[NOGAP_A_SIGDB_SIZE]));
+		if (a[NOGAP_A_SIGDB_GENERATION])
+			ev_u64(o, "generation",
+			       nla_get_u32(a[NOGAP_A_SIGDB_GENERATION]));
+		break;
+	case NOGAP_EVENT_HIDDEN_PROCESS:
+		ev_task(o, a, true);
+		if (a[NOGAP_A_ACTIONS])
+			ev_actions(o, nla_get_u32(a[NOGAP_A_ACTIONS]));
+		break;
+	case NOGAP_EVENT_KILL:
+		ev_task(o, a, false);
+		if (a[NOGAP_A_ACTION_RESULT])
+			ev_u64(o, "result",
+			       nla_get_u32(a[NOGAP_A_ACTION_RESULT]));
+		if (a[NOGAP_A_CALL_RET])
+			ev_hex(o, "ret", nla_get_u64(a[NOGAP_A_CALL_RET]));
+		break;
+	case NOGAP_EVENT_TEXT_WRITE:
+		if (a[NOGAP_A_WRITE_GPA])
+			ev_hex(o, "gpa", nla_get_u64(a[NOGAP_A_WRITE_GPA]));
+		if (a[NOGAP_A_WRITE_GVA])
+			ev_hex(o, "gva", nla_get_u64(a[NOGAP_A_WRITE_GVA]));
+		if (a[NOGAP_A_WRITE_LEN])
+			ev_u64(o, "len", nla_get_u32(a[NOGAP_A_WRITE_LEN]));
+		if (a[NOGAP_A_WRITER_RIP])
+			ev_hex(o, "writer_rip",
+			       nla_get_u64(a[NOGAP_A_WRITER_RIP]));
+		ev_str(o, "writer", get_str(a, NOGAP_A_WRITER_FUNC));
+		if (a[NOGAP_A_WRITER_VIA])
+			ev_str(o, "via", get_str(a, NOGAP_A_WRITER_VIA));
+		ev_str(o, "target", get_str(a, NOGAP_A_TARGET_FUNC));
+		if (a[NOGAP_A_WRITE_COUNT])
+			ev_u64(o, "count", nla_get_u32(a[NOGAP_A_WRITE_COUNT]));
+		if (a[NOGAP_A_HIT_VCPU])
+			ev_u64(o, "vcpu", nla_get_u32(a[NOGAP_A_HIT_VCPU]));
+		if (a[NOGAP_A_ACTIONS])
+			ev_actions(o, nla_get_u32(a[NOGAP_A_ACTIONS]));
+		break;
+	case NOGAP_EVENT_CALL:
+		if (a[NOGAP_A_FUNC_NAME])
+			ev_str(o, "func", get_str(a, NOGAP_A_FUNC_NAME));
+		if (a[NOGAP_A_FUNC_ADDR])
+			ev_hex(o, "addr", nla_get_u64(a[NOGAP_A_FUNC_ADDR]));
+		if (a[NOGAP_A_CALL_ARGS]) {
+			ev_arr_begin(o, "args");
+			nla_for_each_nested(x, a[NOGAP_A_CALL_ARGS], rem)
+				if (nla_len(x) == 8)
+					ev_arr_hex(o, nla_get_u64(x));
+			ev_arr_end(o);
+		}
+		if (a[NOGAP_A_HIT_RET_ADDR])
+			ev_hex(o, "ret_addr",
+			       nla_get_u64(a[NOGAP_A_HIT_RET_ADDR]));
+		if (a[NOGAP_A_HIT_VCPU])
+			ev_u64(o, "vcpu", nla_get_u32(a[NOGAP_A_HIT_VCPU]));
+		break;
+	case NOGAP_EVENT_POLICY_LOADED:
+		if (a[NOGAP_A_POLICY_GENERATION])
+			ev_u64(o, "generation",
+			       nla_get_u32(a[NOGAP_A_POLICY_GENERATION]));
+		ev_str(o, "name", get_str(a, NOGAP_A_POLICY_NAME));
+		if (a[NOGAP_A_POLICY_NRULES])
+			ev_u64(o, "rules",
+			       nla_get_u32(a[NOGAP_A_POLICY_NRULES]));
+		break;
 	}
-	fflush(stdout);
+}
+
+static bool monitor_syslog;
+
+/* Events that call for attention go to syslog as warnings. */
+static int event_priority(u8 etype)
+{
+	switch (etype) {
+	case NOGAP_EVENT_HIDDEN_PROCESS:
+	case NOGAP_EVENT_KILL:
+	case NOGAP_EVENT_TEXT_WRITE:
+		return LOG_WARNING;
+	default:
+		return LOG_INFO;
+	}
+}
+
+/*
+ * One line per event on stdout, flushed: a JSON object with "type" first
+ * (-j), or text; with --syslog the JSON object also goes to syslog.
+ */
+static void print_event_to(FILE *out, bool json, const char *type, u8 etype,
+			   struct nlattr **a)
+{
+	struct ev_out o = { .json = json, .f = out };
+	char *line = NULL;
+	size_t len = 0;
+
+	if (o.json) {
+		ng_json_init(&o.j, out, false);
+		ng_json_obj_begin(&o.j);
+		ng_json_kv_str(&o.j, "type", type);
+	} else {
+		fputs(type, out);
+	}
+	ev_members(&o, etype, a);
+	if (o.json) {
+		ng_json_obj_end(&o.j);
+		ng_json_finish(&o.j);
+	} else {
+		fputc('\n', out);
+	}
+	fflush(out);
+
+	if (!monitor_syslog)
+		return;
+	o.f = open_memstream(&line, &len);
+	if (!o.f)
+		return;
+	o.json = true;
+	ng_json_init(&o.j, o.f, false);
+	ng_json_obj_begin(&o.j);
+	ng_json_kv_str(&o.j, "type", type);
+	ev_members(&o, etype, a);
+	ng_json_obj_end(&o.j);
+	ng_json_finish(&o.j);
+	fclose(o.f);
+	if (line) {
+		line[strcspn(line, "\n")] = '\0';
+		syslog(event_priority(etype), "%s", line);
+	}
+	free(line);
+}
+
+static void print_event(const char *type, u8 etype, struct nlattr **a)
+{
+	print_event_to(stdout, ng_opt_json, type, etype, a);
+}
+
+int ng_monitor_event(FILE *out, bool json, struct nlmsghdr *nlh,
+		     unsigned long long *last_seq)
+{
+	struct nlattr *a[NOGAP_A_MAX + 1];
+	u64 seq, lost;
+	u8 etype;
+
+	if (genlmsg_parse(nlh, 0, a, NOGAP_A_MAX, event_policy) ||
+	    !a[NOGAP_A_EVENT_TYPE]) {
+		ng_warn("monitor", "malformed event ignored");
+		return -EBADMSG;
+	}
+	etype = nla_get_u8(a[NOGAP_A_EVENT_TYPE]);
+	/* a gap in the sequence numbers: events were lost on the way */
+	if (a[NOGAP_A_EVENT_SEQ]) {
+		seq = nla_get_u64(a[NOGAP_A_EVENT_SEQ]);
+		lost = seq - *last_seq - 1;
+		if (*last_seq && seq > *last_seq + 1)
+			ng_warn("monitor", "%llu event%s lost (seq %llu after %llu; the module counts %llu dropped)",
+				(unsigned long long)lost, lost == 1 ? "" : "s",
+				(unsigned long long)seq,
+				(unsigned long long)*last_seq,
+				(unsigned long long)(a[NOGAP_A_EVENT_DROPS] ?
+				nla_get_u64(a[NOGAP_A_EVENT_DROPS]) : 0));
+		*last_seq = seq;
+	}
+	print_event_to(out, json, ng_nl_event(etype), etype, a);
+	return 0;
 }
 
 /* The id of group "events" in a CTRL_ATTR_MCAST_GROUPS nest, or 0. */
@@ -994,7 +1417,7 @@ static void on_ctrl(struct monitor *mo, struct nlmsghdr *nlh)
 		return;
 	if (gh->cmd == CTRL_CMD_DELFAMILY && mo->family) {
 		monitor_join(mo, 0, 0);
-		print_event("module-removed", NULL);
+		print_event("module-removed", 0, NULL);
 	} else if ((gh->cmd == CTRL_CMD_NEWFAMILY ||
 		    gh->cmd == CTRL_CMD_NEWMCAST_GRP) &&
 		   tb[CTRL_ATTR_FAMILY_ID] &&
@@ -1006,8 +1429,9 @@ static void on_ctrl(struct monitor *mo, struct nlmsghdr *nlh)
 		if (!group || was)
 			return;
 		monitor_join(mo, family, group);
+		mo->last_seq = 0;	/* a new module counts from 1 */
 		if (!mo->failed)
-			print_event("module-added", NULL);
+			print_event("module-added", 0, NULL);
 	}
 }
 
@@ -1015,7 +1439,6 @@ static int on_monitor_msg(struct nl_msg *msg, void *arg)
 {
 	struct monitor *mo = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct nlattr *a[NOGAP_A_MAX + 1];
 	struct genlmsghdr *gh;
 
 	if (nlh->nlmsg_type == GENL_ID_CTRL) {
@@ -1025,11 +1448,9 @@ static int on_monitor_msg(struct nl_msg *msg, void *arg)
 	if (!mo->family || nlh->nlmsg_type != mo->family)
 		return NL_OK;
 	gh = nlmsg_data(nlh);
-	if (gh->cmd != NOGAP_CMD_EVENT ||
-	    genlmsg_parse(nlh, 0, a, NOGAP_A_MAX, NULL) ||
-	    !a[NOGAP_A_EVENT_TYPE] || nla_len(a[NOGAP_A_EVENT_TYPE]) < 1)
+	if (gh->cmd != NOGAP_CMD_EVENT)
 		return NL_OK;
-	print_event(ng_nl_event(nla_get_u8(a[NOGAP_A_EVENT_TYPE])), a);
+	ng_monitor_event(stdout, ng_opt_json, nlh, &mo->last_seq);
 	return NL_OK;
 }
 
@@ -1043,16 +1464,36 @@ static void on_signal(int sig)
 int cmd_monitor(int argc, char **argv)
 {
 	static const char *cmd = "monitor";
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct monitor mo = { 0 };
 	struct ng_nl nl;
 	struct pollfd pfd;
-	int ret, group;
+	int ret, group, c;
 
-	if (parse_json_only(cmd, argc, argv))
-		return NG_EXIT_USAGE;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ng_opt_json = true;
+			break;
+		case 's':
+			monitor_syslog = true;
+			break;
+		default:
+			return ng_usage_err(cmd, "bad option '%s'",
+					    argv[optind - 1]);
+		}
+	}
 	if (optind != argc)
 		return ng_usage_err(cmd, "unexpected argument '%s'", argv[optind]);
+	if (monitor_syslog)
+		openlog("nogap", LOG_PID, LOG_DAEMON);
 	/* the module must be there to begin with; it may come and go later */
 	if (ng_nl_open(&nl, cmd))
 		return NG_EXIT_FAIL;

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cmd_ps.c - `nogapctl ps --dump DUMP --db DB [-j]`: the guest's processes
- * as seen from outside, from a memory dump (the online form, `ps VM`, asks
- * nogap.ko). init_task comes from matched code; the task_struct layout is
- * derived and checked against the live task list (kmod/core/analyse.c).
+ * cmd_ps.c - the guest's processes as seen from outside:
+ *
+ *	ps --dump DUMP --db DB [-j]	from a memory dump
+ *	ps VM [-j]			from a running VM (nogap.ko, PS_GET)
+ *
+ * init_task comes from matched code; the task_struct layout is derived and
+ * checked against the live task list (kmod/core/analyse.c), by nogapctl
+ * for a dump and by the module for a VM. Both print the same rows.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "nogapctl.h"
 #include "json.h"
+#include "nl.h"
 #include "offline.h"
 #include "match.h"
 #include "analyse.h"
@@ -37,10 +44,8 @@ static const char *state_name(u32 s)
 	return "?";
 }
 
-static int print_task(void *arg, const struct ng_task *t)
+static void print_row(struct ps_out *o, const struct ng_task *t, bool kthread)
 {
-	struct ps_out *o = arg;
-
 	o->n++;
 	if (ng_opt_json) {
 		ng_json_obj_begin(&o->j);
@@ -49,19 +54,174 @@ static int print_task(void *arg, const struct ng_task *t)
 		ng_json_kv_u64(&o->j, "ppid", t->ppid);
 		ng_json_kv_str(&o->j, "comm", t->comm);
 		ng_json_kv_str(&o->j, "state", state_name(t->state));
-		ng_json_kv_bool(&o->j, "kernel_thread", !t->mm);
+		ng_json_kv_bool(&o->j, "kernel_thread", kthread);
 		ng_json_kv_hex(&o->j, "task", t->addr);
 		ng_json_kv_hex(&o->j, "mm", t->mm);
 		ng_json_obj_end(&o->j);
 	} else {
 		printf("%7u %7u %-2s %-16s 0x%016llx%s\n", t->pid, t->ppid,
 		       state_name(t->state), t->comm,
-		       (unsigned long long)t->addr, t->mm ? "" : "  [kernel]");
+		       (unsigned long long)t->addr, kthread ? "  [kernel]" : "");
+	}
+}
+
+static int print_task(void *arg, const struct ng_task *t)
+{
+	print_row(arg, t, !t->mm);
+	return 0;
+}
+
+/* ---- ps VM: the module reads the list ---- */
+
+struct ps_rows {
+	struct ng_task *v;
+	bool *kthread;
+	size_t n, cap;
+};
+
+static const struct nla_policy task_policy[NOGAP_TASK_A_MAX + 1] = {
+	[NOGAP_TASK_A_ADDR] = { .type = NLA_U64 },
+	[NOGAP_TASK_A_PID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_TGID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_PPID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_COMM] = { .type = NLA_STRING },
+	[NOGAP_TASK_A_STATE] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_KTHREAD] = { .type = NLA_U8 },
+	[NOGAP_TASK_A_MM] = { .type = NLA_U64 },
+};
+
+static int on_tasks(struct nlattr **a, void *arg)
+{
+	struct ps_rows *rows = arg;
+	struct nlattr *e;
+	int rem;
+
+	if (!a[NOGAP_A_TASKS])
+		return 0;
+	nla_for_each_nested(e, a[NOGAP_A_TASKS], rem) {
+		struct nlattr *tb[NOGAP_TASK_A_MAX + 1];
+		struct ng_task *t;
+		const char *comm;
+		size_t i;
+
+		if (nla_parse_nested(tb, NOGAP_TASK_A_MAX, e, task_policy) ||
+		    !tb[NOGAP_TASK_A_ADDR] || !tb[NOGAP_TASK_A_PID] ||
+		    !tb[NOGAP_TASK_A_COMM])
+			return -EBADMSG;
+		if (rows->n == rows->cap) {
+			size_t nc = rows->cap ? rows->cap * 2 : 256;
+			struct ng_task *nv = realloc(rows->v, nc * sizeof(*nv));
+			bool *nk;
+
+			if (!nv)
+				return -ENOMEM;
+			rows->v = nv;
+			nk = realloc(rows->kthread, nc * sizeof(*nk));
+			if (!nk)
+				return -ENOMEM;
+			rows->kthread = nk;
+			rows->cap = nc;
+		}
+		t = &rows->v[rows->n];
+		memset(t, 0, sizeof(*t));
+		t->addr = nla_get_u64(tb[NOGAP_TASK_A_ADDR]);
+		t->pid = nla_get_u32(tb[NOGAP_TASK_A_PID]);
+		if (tb[NOGAP_TASK_A_TGID])
+			t->tgid = nla_get_u32(tb[NOGAP_TASK_A_TGID]);
+		if (tb[NOGAP_TASK_A_PPID])
+			t->ppid = nla_get_u32(tb[NOGAP_TASK_A_PPID]);
+		if (tb[NOGAP_TASK_A_STATE])
+			t->state = nla_get_u32(tb[NOGAP_TASK_A_STATE]);
+		if (tb[NOGAP_TASK_A_MM])
+			t->mm = nla_get_u64(tb[NOGAP_TASK_A_MM]);
+		/* the module sanitised it; never trust that on output */
+		comm = nla_data(tb[NOGAP_TASK_A_COMM]);
+		for (i = 0; i + 1 < NG_COMM_LEN &&
+			    i < (size_t)nla_len(tb[NOGAP_TASK_A_COMM]) && comm[i];
+		     i++)
+			t->comm[i] = comm[i] >= 0x20 && comm[i] <= 0x7e ?
+				     comm[i] : '?';
+		rows->kthread[rows->n] = tb[NOGAP_TASK_A_KTHREAD] ?
+			!!nla_get_u8(tb[NOGAP_TASK_A_KTHREAD]) : !t->mm;
+		rows->n++;
 	}
 	return 0;
 }
 
-int cmd_ps(int argc, char **argv)
+static int ps_online(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ps_rows rows = { 0 };
+	struct ps_out o = { .n = 0 };
+	unsigned long vm;
+	struct ng_nl nl;
+	struct nl_msg *m;
+	char *end;
+	size_t i;
+	int c, ret;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		if (c != 'j')
+			return ng_usage_err(CMD, "bad option '%s'",
+					    argv[optind - 1]);
+		ng_opt_json = true;
+	}
+	if (optind == argc)
+		return ng_usage_err(CMD, "missing VM id (or --dump DUMP --db DB)");
+	if (optind + 1 != argc)
+		return ng_usage_err(CMD, "unexpected argument '%s'",
+				    argv[optind + 1]);
+	errno = 0;
+	vm = strtoul(argv[optind], &end, 10);
+	if (errno || end == argv[optind] || *end || !vm || vm > 0xffffffffUL ||
+	    argv[optind][0] == '-')
+		return ng_usage_err(CMD, "bad VM id '%s' (see 'nogapctl vm list')",
+				    argv[optind]);
+	if (ng_nl_open(&nl, CMD))
+		return NG_EXIT_FAIL;
+	m = ng_nl_msg(&nl, NOGAP_CMD_PS_GET, NLM_F_DUMP, 64);
+	if (m && nla_put_u32(m, NOGAP_A_VM_ID, (unsigned int)vm)) {
+		nlmsg_free(m);
+		m = NULL;
+	}
+	ret = ng_nl_request(&nl, m, on_tasks, &rows);
+	if (ret) {
+		ret = ng_nl_fail(&nl, ret);
+		goto out;
+	}
+	if (ng_opt_json) {
+		ng_json_init(&o.j, stdout, false);
+		ng_json_obj_begin(&o.j);
+		ng_json_kv_u64(&o.j, "vm", vm);
+		ng_json_key(&o.j, "processes");
+		ng_json_arr_begin(&o.j);
+	} else {
+		printf("%7s %7s %-2s %-16s %-18s\n", "PID", "PPID", "S", "COMM",
+		       "TASK");
+	}
+	for (i = 0; i < rows.n; i++)
+		print_row(&o, &rows.v[i], rows.kthread[i]);
+	ret = 0;
+	if (ng_opt_json) {
+		ng_json_arr_end(&o.j);
+		ng_json_obj_end(&o.j);
+		ret = ng_json_finish(&o.j) ? NG_EXIT_FAIL : 0;
+	}
+out:
+	free(rows.v);
+	free(rows.kthread);
+	ng_nl_close(&nl);
+	return ret;
+}
+
+/* ---- ps --dump DUMP --db DB ---- */
+
+static int ps_offline(int argc, char **argv)
 {
 	const char *dump, *dbpath, *why;
 	const struct ng_datasym *it, *im;
@@ -110,6 +270,10 @@ int cmd_ps(int argc, char **argv)
 		ng_json_kv_u64(&o.j, "real_parent", lo.real_parent);
 		ng_json_kv_u64(&o.j, "mm", lo.mm);
 		ng_json_kv_u64(&o.j, "state", lo.state);
+		if (lo.has_flags)
+			ng_json_kv_u64(&o.j, "flags", lo.flags);
+		else
+			ng_json_kv_null(&o.j, "flags");
 		ng_json_obj_end(&o.j);
 		ng_json_key(&o.j, "processes");
 		ng_json_arr_begin(&o.j);
@@ -135,4 +299,17 @@ out:
 	ng_free(ds);
 	ng_session_close(&s);
 	return ret ? NG_EXIT_FAIL : NG_EXIT_OK;
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strncmp(argv[i], "--dump", 6) || !strncmp(argv[i], "--db", 4))
+			return ps_offline(argc, argv);
+	}
+	return ps_online(argc, argv);
 }

@@ -55,6 +55,17 @@ static struct nla_policy reply_policy[NOGAP_A_MAX + 1] = {
 	[NOGAP_A_STATUS_IDENT_RUNNING] = { .type = NLA_U32 },
 	[NOGAP_A_STATUS_SIGDB_LOADED] = { .type = NLA_U8 },
 	[NOGAP_A_EVENT_TYPE] = { .type = NLA_U8 },
+	[NOGAP_A_POLICY_RULES] = { .type = NLA_NESTED },
+	[NOGAP_A_POLICY_GENERATION] = { .type = NLA_U32 },
+	[NOGAP_A_POLICY_NAME] = { .type = NLA_STRING },
+	[NOGAP_A_POLICY_NRULES] = { .type = NLA_U32 },
+	[NOGAP_A_FUNC_NAME] = { .type = NLA_STRING },
+	[NOGAP_A_FUNC_ADDR] = { .type = NLA_U64 },
+	[NOGAP_A_CALL_RET] = { .type = NLA_U64 },
+	[NOGAP_A_CALL_MSECS] = { .type = NLA_U32 },
+	[NOGAP_A_BP_ID] = { .type = NLA_U32 },
+	[NOGAP_A_BPS] = { .type = NLA_NESTED },
+	[NOGAP_A_STATUS_INSTR] = { .type = NLA_NESTED },
 };
 
 static struct nla_policy sym_policy[NOGAP_SYM_A_MAX + 1] = {
@@ -97,6 +108,8 @@ static void ext_ack_msg(struct ng_nl *nl, const struct nlmsghdr *nlh,
 	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
 		      (struct nlattr *)((char *)nlh + payload_off), len, NULL))
 		return;
+	if (tb[NLMSGERR_ATTR_OFFS] && nla_len(tb[NLMSGERR_ATTR_OFFS]) == 4)
+		nl->ext_off = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(nl->ext_msg, sizeof(nl->ext_msg), "%.*s",
 			 nla_len(tb[NLMSGERR_ATTR_MSG]),
@@ -253,6 +266,7 @@ int ng_nl_request(struct ng_nl *nl, struct nl_msg *msg,
 	nl->intr = false;
 	nl->err = 0;
 	nl->ext_msg[0] = '\0';
+	nl->ext_off = 0;
 	nl->fn = fn;
 	nl->arg = arg;
 	nl->fn_err = 0;
@@ -356,6 +370,16 @@ const char *ng_nl_event(unsigned int e)
 		return "identify-done";
 	case NOGAP_EVENT_SIGDB_LOADED:
 		return "sigdb-loaded";
+	case NOGAP_EVENT_HIDDEN_PROCESS:
+		return "hidden-process";
+	case NOGAP_EVENT_KILL:
+		return "kill";
+	case NOGAP_EVENT_TEXT_WRITE:
+		return "text-write";
+	case NOGAP_EVENT_CALL:
+		return "call";
+	case NOGAP_EVENT_POLICY_LOADED:
+		return "policy-loaded";
 	default:
 		return "unknown";
 	}

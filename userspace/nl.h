@@ -19,6 +19,7 @@
 #define NG_NL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
@@ -34,6 +35,8 @@ struct ng_nl {
 	bool intr;			/* a dump part had NLM_F_DUMP_INTR */
 	int err;			/* negative errno from the kernel */
 	char ext_msg[256];		/* its extended ACK message, or "" */
+	unsigned int ext_off;		/* its NLMSGERR_ATTR_OFFS: offset of the
+				   refused attribute in the request, or 0 */
 	int (*fn)(struct nlattr **attrs, void *arg);
 	void *arg;
 	int fn_err;			/* first error returned by fn */
@@ -82,6 +85,15 @@ const char *ng_nl_vm_state(unsigned int s);
 const char *ng_nl_vendor(unsigned int v);
 const char *ng_nl_evidence(unsigned int e);
 const char *ng_nl_event(unsigned int e);
+
+/*
+ * One NOGAP_CMD_EVENT message as `nogapctl monitor` prints it (cmd_online.c):
+ * a line of text, or a JSON object (json), on out, flushed. *last_seq is
+ * the sequence number of the previous event (0: none); a gap is reported
+ * on stderr. 0, or -EBADMSG for a malformed event (reported, not printed).
+ */
+int ng_monitor_event(FILE *out, bool json, struct nlmsghdr *nlh,
+		     unsigned long long *last_seq);
 
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of a buffer. */
 unsigned int ng_crc32(const void *buf, size_t len);

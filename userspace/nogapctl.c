@@ -48,6 +48,51 @@ static const struct ng_cmd sigdb_cmds[] = {
 	{ }
 };
 
+static const struct ng_cmd policy_cmds[] = {
+	{
+		.name = "check",
+		.fn = cmd_policy_check,
+		.usage = "FILE [-j]",
+		.help = "validate a policy file (no module needed); errors as FILE:LINE: message",
+		.options =
+		"  -j, --json           print one JSON object: the parsed rules\n",
+	},
+	{
+		.name = "load",
+		.fn = cmd_policy_load,
+		.usage = "FILE [-j]",
+		.help = "make a policy file nogap.ko's policy, replacing the active one whole",
+		.options =
+		"  FILE                 the policy (docs/policy.md); a file with any\n"
+		"                       error changes nothing\n"
+		"  -j, --json           print one JSON object: file, generation, rules\n",
+	},
+	{
+		.name = "show",
+		.fn = cmd_policy_show,
+		.usage = "[-j]",
+		.help = "show the policy nogap.ko applies now",
+		.options =
+		"  -j, --json           one JSON object: generation, name, a \"rules\"\n"
+		"                       array and the \"default\" actions\n",
+	},
+	{
+		.name = "test",
+		.fn = cmd_policy_test,
+		.usage = "FILE EVENT [vm=ID] [FIELD=VALUE]... [-j]",
+		.help = "show what a policy file does with an event, as the module would (no module needed)",
+		.options =
+		"  EVENT                hidden-process or text-write\n"
+		"  FIELD=VALUE          what the event is about: comm=, kthread=yes|no\n"
+		"                       (hidden-process), writer=, target= (text-write);\n"
+		"                       a field not given is unknown\n"
+		"  vm=ID                the VM the event comes from\n"
+		"  -j, --json           one JSON object: actions, the deciding rule and\n"
+		"                       its line (null: the built-in default), detector\n",
+	},
+	{ }
+};
+
 static const struct ng_cmd vm_cmds[] = {
 	{
 		.name = "list",
@@ -57,6 +102,20 @@ static const struct ng_cmd vm_cmds[] = {
 		.options =
 		"  -j, --json           one JSON object with a \"vms\" array: id, pid,\n"
 		"                       vcpus, state, identification\n",
+	},
+	{ }
+};
+
+static const struct ng_cmd bp_cmds[] = {
+	{
+		.name = "list",
+		.fn = cmd_bp_list,
+		.usage = "VM [-j]",
+		.help = "list the breakpoints nogap.ko has set in a VM",
+		.options =
+		"  -j, --json           one JSON object with a \"breakpoints\" array:\n"
+		"                       id, func, addr, gpa, owner, hits, orig (the\n"
+		"                       displaced instruction, hex), step\n",
 	},
 	{ }
 };
@@ -114,21 +173,66 @@ static const struct ng_cmd commands[] = {
 	{
 		.name = "monitor",
 		.fn = cmd_monitor,
-		.usage = "[-j]",
+		.usage = "[-j] [--syslog]",
 		.help = "print nogap.ko's events as they happen, one line each",
 		.options =
-		"  -j, --json           one JSON object per line, with \"type\" and \"vm\"\n",
+		"  -j, --json           one JSON object per line: \"type\", \"seq\",\n"
+		"                       \"drops\", \"vm\" and the event's fields\n"
+		"  --syslog             send each event to syslog/journald too (as JSON)\n",
 	},
 	{
 		.name = "ps",
 		.fn = cmd_ps,
-		.usage = "--dump DUMP --db DB [-j]",
+		.usage = "VM [-j] | --dump DUMP --db DB [-j]",
 		.help = "list the guest's processes from outside (task list found through code)",
 		.options =
+		"  VM                   id of a running, identified VM; nogap.ko reads\n"
+		"                       its task list\n"
 		"  --dump DUMP          memory dump of the guest\n"
 		"  --db DB              signature database from 'nogapctl sigdb build'\n"
-		"  -j, --json           one JSON object: init_task, the derived\n"
-		"                       task_struct layout and a \"processes\" array\n",
+		"  -j, --json           one JSON object with a \"processes\" array: pid,\n"
+		"                       tgid, ppid, comm, state, kernel_thread, task,\n"
+		"                       mm; for a dump also init_task and the derived\n"
+		"                       task_struct layout\n",
+	},
+	{
+		.name = "policy",
+		.sub = policy_cmds,
+		.usage = "COMMAND [ARGS]",
+		.help = "check, load and show security policies (what to do with events)",
+	},
+	{
+		.name = "call",
+		.fn = cmd_call,
+		.usage = "VM FUNC [ARG...] [-t MS] [-j]",
+		.help = "call a guest kernel function at a safe stop and print its return value",
+		.options =
+		"  FUNC                 an identified function ('nogapctl symbols VM')\n"
+		"  ARG                  up to 6 integer arguments (decimal, 0x hex,\n"
+		"                       negative decimal), in rdi, rsi, rdx, rcx, r8, r9\n"
+		"  -t, --timeout MS     give up after MS milliseconds (2000, at most\n"
+		"                       60000)\n"
+		"  -j, --json           one JSON object: func, addr, args, ret,\n"
+		"                       ret_hex, ret_signed, msecs\n",
+	},
+	{
+		.name = "watch",
+		.fn = cmd_watch,
+		.usage = "VM FUNC [-j] [-c N] [-d S] [-q]",
+		.help = "print each call of a guest kernel function until Ctrl-C",
+		.options =
+		"  -c, --count N        stop after N calls\n"
+		"  -d, --duration S     stop after S seconds\n"
+		"  -q, --quiet          report nothing per call: count the calls and\n"
+		"                       print the number at the end\n"
+		"  -j, --json           one JSON object per call: func, addr, args,\n"
+		"                       ret_addr, rsp, vcpu, seq, drops\n",
+	},
+	{
+		.name = "bp",
+		.sub = bp_cmds,
+		.usage = "COMMAND [ARGS]",
+		.help = "the breakpoints nogap.ko has set",
 	},
 	{
 		.name = "help",

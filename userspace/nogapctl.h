@@ -59,6 +59,15 @@ int cmd_symbols(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
+/* cmd_instr.c: breakpoints and guest calls */
+int cmd_call(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_bp_list(int argc, char **argv);
+/* cmd_policy.c: security policies */
+int cmd_policy_check(int argc, char **argv);
+int cmd_policy_load(int argc, char **argv);
+int cmd_policy_show(int argc, char **argv);
+int cmd_policy_test(int argc, char **argv);
 
 /* -j/--json: print JSON on stdout instead of human text. */
 extern bool ng_opt_json;

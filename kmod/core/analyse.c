@@ -243,6 +243,51 @@ static bool find_state(struct snap *s, u32 *out)
 	return false;
 }
 
+/*
+ * The PF_* word: init_task an idle kernel thread; every other task a kernel
+ * thread exactly when it has no mm, except exiting tasks (PF_EXITING),
+ * which drop their mm in do_exit() and stay on the list until reaped, and
+ * a few kernel threads that borrow a user mm (kthread_use_mm); kernel
+ * threads and processes both present. Optional: without it, ps works and
+ * the hidden-process detector relies on its other checks.
+ */
+static bool find_flags(struct snap *s, const struct ng_task_layout *lo,
+		       u32 *out)
+{
+	u32 f, t;
+
+	for (f = 0; f + 4 <= lo->comm; f += 4) {
+		u32 v0 = img32(s, 0, f), kth = 0, user = 0, exiting = 0;
+		u32 borrowed = 0;
+		bool ok;
+
+		if (f == lo->state || f == lo->pid || f == lo->tgid)
+			continue;
+		ok = (v0 & (NG_PF_KTHREAD | NG_PF_IDLE)) ==
+		     (NG_PF_KTHREAD | NG_PF_IDLE) && !(v0 & NG_PF_EXITING);
+		for (t = 1; t < s->n && ok; t++) {
+			u32 v = img32(s, t, f);
+			bool mm = img64(s, t, lo->mm) != 0;
+
+			if (v & NG_PF_EXITING) {
+				exiting++;
+			} else if (v & NG_PF_KTHREAD) {
+				kth++;
+				borrowed += mm;
+			} else {
+				ok = mm;
+				user++;
+			}
+		}
+		if (ok && kth >= 2 && user >= 1 && 16 * borrowed <= kth &&
+		    4 * exiting <= s->n) {
+			*out = f;
+			return true;
+		}
+	}
+	return false;
+}
+
 #define WHY(msg) do { *why = (msg); ret = -ENOENT; goto out; } while (0)
 
 int ng_task_layout_find(const struct ng_mmu *mmu, u64 init_task, u64 init_mm,
@@ -345,6 +390,7 @@ int ng_task_layout_find(const struct ng_mmu *mmu, u64 init_task, u64 init_mm,
 		WHY("no mm/active_mm pair holds over the task list");
 	if (!find_state(&s, &lo->state))
 		WHY("no state field holds over the task list");
+	lo->has_flags = find_flags(&s, lo, &lo->flags);
 	*why = "";
 	ret = 0;
 out:
@@ -372,6 +418,11 @@ int ng_task_read(const struct ng_mmu *mmu, u64 addr,
 	if (ng_read_virt(mmu, addr + lo->state, b, 4))
 		return -EFAULT;
 	t->state = ng_le32(b);
+	if (lo->has_flags) {
+		if (ng_read_virt(mmu, addr + lo->flags, b, 4))
+			return -EFAULT;
+		t->flags = ng_le32(b);
+	}
 	if (!read_u64(mmu, addr + lo->mm, &t->mm) ||
 	    !read_u64(mmu, addr + lo->real_parent, &parent))
 		return -EFAULT;

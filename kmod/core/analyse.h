@@ -9,6 +9,9 @@
  * accepted only when it holds as a live invariant over the whole task list:
  * list links point back, comm is printable, pids are unique and in range,
  * parents are tasks of the list, mm is NULL exactly for kernel threads.
+ * The PF_* flags word is optional: the word in which PF_KTHREAD is set
+ * exactly for the tasks without an mm (exiting tasks, which drop their mm
+ * before they are reaped, aside) and init_task is an idle kernel thread.
  */
 #ifndef NG_ANALYSE_H
 #define NG_ANALYSE_H
@@ -19,6 +22,11 @@
 #define NG_TASK_SCAN		12288	/* bytes of init_task searched */
 #define NG_COMM_LEN		16
 
+/* PF_* bits of task_struct.flags: the same values since Linux 4.x. */
+#define NG_PF_IDLE		0x00000002u	/* an idle task */
+#define NG_PF_EXITING		0x00000004u	/* in do_exit() */
+#define NG_PF_KTHREAD		0x00200000u	/* a kernel thread */
+
 struct ng_task_layout {
 	u32 tasks;		/* struct list_head tasks */
 	u32 pid, tgid;		/* pid_t */
@@ -27,6 +35,8 @@ struct ng_task_layout {
 	u32 mm;			/* struct mm_struct * (active_mm follows) */
 	u32 state;		/* unsigned int __state */
 	u32 ntasks;		/* tasks on the list when it was derived */
+	u32 flags;		/* unsigned int flags (PF_*), if has_flags */
+	bool has_flags;
 };
 
 struct ng_task {
@@ -34,6 +44,7 @@ struct ng_task {
 	u32 pid, tgid, ppid;
 	u32 state;
 	u64 mm;
+	u32 flags;		/* PF_*, 0 when the layout has no flags */
 	char comm[NG_COMM_LEN];	/* NUL-terminated, non-printables as '?' */
 };
 

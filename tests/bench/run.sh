@@ -4,6 +4,8 @@
 #   1. decoder throughput: ours vs Zydis vs Capstone over the same kernel text
 #   2. MD5: ours vs OpenSSL
 #   3. whole-kernel identification of a 6.1 dump, by stage, with peak memory
+#   4. breakpoints in the lab: VM exits per intercepted call (goal 1) and the
+#      slowdown of a guest workload with the scheduler intercepted
 # Goals (not test assertions): decoder >= 3x Zydis, MD5 >= 0.9x OpenSSL,
 # identification <= 50 ms for a 6.1 kernel.
 set -euo pipefail
@@ -59,3 +61,15 @@ print("%-28s %9.1f   (includes loading + checking the DB, JSON output)" %
 print("%-28s %9.1f MiB (the dump is mmap'ed: its pages touched count)" %
       ("peak RSS", rss / 1024))
 PY
+echo
+echo "== 4. breakpoints on a live guest (lab: tests/lab, stage bench)"
+# The lab's bench stage measures in L1: VM exits of L2 per intercepted call
+# (goal 1) and L2's workload with and without a breakpoint on the
+# scheduler; it writes build/lab/bench.txt.
+rm -f build/lab/bench.txt
+if LAB_STAGES=bench tests/lab/run.sh > build/bench/lab.log 2>&1 &&
+   [ -s build/lab/bench.txt ]; then
+	cat build/lab/bench.txt
+else
+	echo "bench: lab: not measured: $(grep 'nogap-lab: FAIL' build/lab/results.log 2>/dev/null | tail -n 1 || tail -n 1 build/bench/lab.log)"
+fi

@@ -179,6 +179,9 @@ cc_static() { # out src...
 }
 cc_static "$OUT/bin/dropcap" "$LAB_SRC/dropcap.c"
 cc_static "$OUT/bin/labjson" "$LAB_SRC/labjson.c"
+# L2's hidden-process heartbeat and churn (tests/lab/l2/hide.sh, churn.sh)
+cc_static "$OUT/bin/hiddenhb" "$LAB_SRC/l2/hiddenhb.c"
+cc_static "$OUT/bin/churn" "$LAB_SRC/l2/churn.c"
 
 # nlfuzz: the malformed-netlink test (tests/lab/nlfuzz.c, libnl), if present.
 rm -f "$OUT/nlfuzz-build.txt"
@@ -199,6 +202,20 @@ elif [[ -x $LAB_SRC/nlfuzz && -f $LAB_SRC/nlfuzz ]]; then
 else
 	rm -f "$OUT/bin/nlfuzz"
 	status nlfuzz "FAIL tests/lab/nlfuzz.c not written yet"
+fi
+
+# policyfuzz: POLICY_SET against the module's validation (libnl, and
+# nogapctl's policy parser and encoder).
+step "policyfuzz"
+if gcc -O2 -g -Wall -std=gnu11 -D_GNU_SOURCE -I"$TOP/uapi" -I"$TOP/userspace" \
+	-I"$TOP/kmod/core" $(pkg-config --cflags libnl-genl-3.0) \
+	-o "$OUT/bin/policyfuzz" "$LAB_SRC/policyfuzz.c" "$TOP/userspace/policy.c" \
+	"$TOP/kmod/core/peval.c" \
+	$(pkg-config --libs libnl-genl-3.0) >"$OUT/policyfuzz-build.log" 2>&1; then
+	status policyfuzz ok
+else
+	rm -f "$OUT/bin/policyfuzz"
+	status policyfuzz "FAIL $(grep -m1 error "$OUT/policyfuzz-build.log" || echo 'see build/lab/policyfuzz-build.log')"
 fi
 
 # ---------------------------------------------------------------------------
@@ -384,6 +401,8 @@ done
 for f in "$OUT"/l2mod/*.ko; do
 	[[ -e $f ]] && add_file "$R2" "$f" "/lab2/$(basename "$f")"
 done
+add_file "$R2" "$OUT/bin/hiddenhb" /lab2/hiddenhb 0755
+add_file "$R2" "$OUT/bin/churn" /lab2/churn 0755
 if [[ -n ${LAB_L2_PAYLOAD:-} ]]; then
 	[[ -f $LAB_L2_PAYLOAD/run.sh ]] || die "LAB_L2_PAYLOAD=$LAB_L2_PAYLOAD has no run.sh"
 	mkdir -p "$R2/payload"
@@ -401,18 +420,20 @@ add_file "$R1" "$BUSYBOX" /bin/busybox 0755
 add_file "$R1" "$LAB_SRC/l1-init.sh" /init 0755
 add_file "$R1" "$LAB_SRC/l1-tests.sh" /lab/l1-tests.sh 0755
 add_file "$R1" "$LAB_SRC/score.awk" /lab/score.awk
+add_file "$R1" "$TOP/etc/nogap/nogap.policy" /lab/nogap.policy
 for f in "$KDIR"/modules/*; do add_file "$R1" "$f" "/lab/modules/$(basename "$f")"; done
 add_file "$R1" "$KDIR/vmlinuz" /lab/l2/vmlinuz
 add_file "$R1" "$OUT/l2-initramfs.cpio" /lab/l2/initramfs.cpio
 for b in dropcap labjson; do add_file "$R1" "$OUT/bin/$b" "/lab/bin/$b" 0755; done
 [[ -x $OUT/bin/nogapctl ]] && add_elf "$R1" "$OUT/bin/nogapctl" /lab/bin/nogapctl
 [[ -x $OUT/bin/nlfuzz ]] && add_elf "$R1" "$OUT/bin/nlfuzz" /lab/bin/nlfuzz
+[[ -x $OUT/bin/policyfuzz ]] && add_elf "$R1" "$OUT/bin/policyfuzz" /lab/bin/policyfuzz
 [[ -f $OUT/nogap.ko ]] && add_file "$R1" "$OUT/nogap.ko" /lab/nogap.ko
 if [[ -f $OUT/db.sigdb ]]; then
 	add_file "$R1" "$OUT/db.sigdb" /lab/db.sigdb
 	add_file "$R1" "$REF_KS" /lab/ref.kallsyms
 fi
-for s in nogapctl nogap sigdb nlfuzz l2mod; do
+for s in nogapctl nogap sigdb nlfuzz policyfuzz l2mod; do
 	[[ -f $OUT/$s-build.txt ]] && add_file "$R1" "$OUT/$s-build.txt" "/lab/$s-build.txt"
 done
 [[ -n ${LAB_L2_PAYLOAD:-} ]] && touch "$R1/lab/payload"

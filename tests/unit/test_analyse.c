@@ -22,6 +22,7 @@
 #include <CUnit/Basic.h>
 
 #include "analyse.h"
+#include "hidden.h"
 
 #define MEM_SIZE	(16u << 20)	/* 16 MiB of "guest RAM" */
 #define PG		4096ull
@@ -333,6 +334,12 @@ static void link_all(u32 off)
 	}
 }
 
+/* PF_* of task i: init_task KTHREAD|IDLE, processes, kernel threads */
+static u32 pflags_of(int i)
+{
+	return i == 0 ? 0x00200002 : G.t[i].user ? 0x00400100 : 0x00208040;
+}
+
 /* init_active: init_task's active_mm; 0 means the first user task's mm */
 static void build(const struct layout *l, const struct gtask *spec, int n,
 		  u64 init_active)
@@ -362,8 +369,7 @@ static void build(const struct layout *l, const struct gtask *spec, int n,
 		wr32(a + l->state, t->state);
 		wr64(a + l->stack, VSTACK + (u64)i * 0x4000);
 		wr32(a + l->usage, i ? 1 : 2);	/* init_task starts at 2 */
-		wr32(a + l->pflags, i == 0 ? 0x00200002 :  /* KTHREAD|IDLE */
-			 t->user ? 0x00400100 : 0x00208040);
+		wr32(a + l->pflags, pflags_of(i));
 		list_self(a + l->pushable);
 		list_self(a + l->ptraced);
 		if (!i)
@@ -466,6 +472,8 @@ static void check_layout(const struct ng_task_layout *lo,
 	CU_ASSERT_EQUAL(lo->mm, l->mm);
 	CU_ASSERT_EQUAL(lo->state, l->state);
 	CU_ASSERT_EQUAL(lo->ntasks, n);
+	CU_ASSERT(lo->has_flags);
+	CU_ASSERT_EQUAL(lo->flags, l->pflags);
 }
 
 /* Find the layout of G and check it is exactly G.l's. */
@@ -501,6 +509,7 @@ static void check_walk_of(const struct ng_task_layout *lo)
 		CU_ASSERT_EQUAL(t->state, g->state);
 		CU_ASSERT_EQUAL(t->mm, g->mm);
 		CU_ASSERT_STRING_EQUAL(t->comm, g->comm);
+		CU_ASSERT_EQUAL(t->flags, lo->has_flags ? pflags_of(i) : 0);
 	}
 }
 
@@ -1172,6 +1181,358 @@ static void test_changing(void)
 	CU_ASSERT_EQUAL(lo.ntasks, (u32)G.n - 1);
 }
 
+/* --- the PF_* flags word ------------------------------------------------ */
+
+static void expect_flags(bool found)
+{
+	struct ng_task_layout lo;
+	const char *why;
+
+	CU_ASSERT_EQUAL_FATAL(find(INIT_VA, NULL, 0, &lo, &why), 0);
+	CU_ASSERT_EQUAL(lo.has_flags, found);
+	if (found)
+		CU_ASSERT_EQUAL(lo.flags, G.l->pflags);
+}
+
+static void test_flags(void)
+{
+	const struct layout *l = &LA;
+	int i;
+
+	build_std(&LA);
+	expect_flags(true);
+	build_std(&LB);
+	expect_flags(true);
+
+	/* a zombie: no mm any more, PF_EXITING: still the flags */
+	build_std(l);
+	wr64(G.t[21].va + l->mm, 0);
+	wr64(G.t[21].va + l->mm + 8, 0);
+	wr32(G.t[21].va + l->pflags, 0x00400104);
+	expect_flags(true);
+	/* a process without an mm that is not exiting: no flags word */
+	wr32(G.t[21].va + l->pflags, 0x00400100);
+	expect_flags(false);
+	/* a kernel thread without PF_KTHREAD */
+	build_std(l);
+	wr32(G.t[9].va + l->pflags, 0x00008040);
+	expect_flags(false);
+	/* init_task not idle */
+	build_std(l);
+	wr32(INIT_VA + l->pflags, 0x00200000);
+	expect_flags(false);
+	/* kernel threads that borrow an mm: one in sixteen at most */
+	build_std(l);
+	wr64(G.t[9].va + l->mm, G.t[1].mm);
+	wr64(G.t[9].va + l->mm + 8, G.t[1].mm);
+	expect_flags(false);	/* 1 of 15: too many */
+	/* most tasks exiting: not a flags word to trust */
+	build_std(l);
+	for (i = 1; i < G.n; i++)
+		if (G.t[i].user && i % 2)
+			wr32(G.t[i].va + l->pflags, 0x00400104);
+	for (i = 2; i < 12; i++)
+		wr32(G.t[i].va + l->pflags, 0x00208044);
+	expect_flags(false);
+}
+
+/* --- hidden tasks --------------------------------------------------------- */
+
+/* A task_struct that is on no list (LA layout). */
+static u64 mk_task(u32 pid, u32 tgid, const char *comm, u32 flags, bool user)
+{
+	const struct layout *l = &LA;
+	u64 a = halloc(l->stride), mm = user ? halloc(0x400) : 0;
+
+	wr32(a + l->state, 1);
+	wr32(a + l->pflags, flags);
+	wr64(a + l->mm, mm);
+	wr64(a + l->mm + 8, mm);
+	wr32(a + l->pid, pid);
+	wr32(a + l->pid + 4, tgid);
+	wr64(a + l->real_parent, INIT_VA);
+	list_self(a + l->tasks);
+	set_comm(a, comm);
+	return a;
+}
+
+/* Take task i off the task list as hide.ko does (it keeps running). */
+static void unlink_task(int i)
+{
+	const struct layout *l = G.l;
+	u64 prev, next;
+
+	prev = get64(gpa_of(G.t[i].va + l->tasks + 8, 8));
+	next = get64(gpa_of(G.t[i].va + l->tasks, 8));
+	wr64(prev, next);
+	wr64(next + 8, prev);
+	list_self(G.t[i].va + l->tasks);
+}
+
+static void relink_task(int i)
+{
+	const struct layout *l = G.l;
+	u64 head = INIT_VA + l->tasks, first;
+
+	first = get64(gpa_of(head, 8));
+	wr64(G.t[i].va + l->tasks, first);
+	wr64(G.t[i].va + l->tasks + 8, head);
+	wr64(first + 8, G.t[i].va + l->tasks);
+	wr64(head, G.t[i].va + l->tasks);
+}
+
+static struct ng_tlist hl;
+static struct ng_seen hs;
+static struct ng_hidden hh;
+static struct ng_hfound hf[8];
+
+/* One round with every task of the guest and extra[] seen running. */
+static u32 hround(const struct ng_task_layout *lo, const u64 *extra, int n,
+		  u32 max)
+{
+	int i;
+
+	CU_ASSERT_FATAL(ng_tlist_read(&hl, &mmu, INIT_VA, lo) > 0);
+	ng_seen_clear(&hs);
+	for (i = 0; i < (int)hl.n; i++)
+		ng_seen_add(&hs, hl.addr[i]);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(ng_seen_add(&hs, extra[i]));
+	return ng_hidden_round(&hh, &mmu, lo, &hl, &hs, hf, max);
+}
+
+static void test_seen_set(void)
+{
+	u64 a, same[NG_SEEN_PROBES + 2];
+	u32 i, k = 0, h0 = 0;
+
+	ng_seen_clear(&hs);
+	CU_ASSERT(ng_seen_add(&hs, DMAP + 0x1000));
+	CU_ASSERT(ng_seen_add(&hs, DMAP + 0x1000));
+	CU_ASSERT_EQUAL(hs.n, 1);
+	CU_ASSERT(!ng_seen_add(&hs, 0));
+	CU_ASSERT(!ng_seen_add(&hs, 0x00007fff00001000ull));
+	CU_ASSERT_EQUAL(hs.bad, 2);
+	CU_ASSERT_EQUAL(hs.n, 1);
+	/* addresses that all hash to one slot: the probes are bounded */
+	ng_seen_clear(&hs);
+	for (a = DMAP; k < ARRAY_SIZE(same); a += 0x40) {
+		u32 h = (u32)(((a >> 3) * 0x9e3779b97f4a7c15ull) >> 54);
+
+		if (!k)
+			h0 = h;
+		if (h == h0)
+			same[k++] = a;
+	}
+	for (i = 0; i < NG_SEEN_PROBES; i++)
+		CU_ASSERT(ng_seen_add(&hs, same[i]));
+	CU_ASSERT(!ng_seen_add(&hs, same[NG_SEEN_PROBES]));
+	CU_ASSERT_EQUAL(hs.dropped, 1);
+	CU_ASSERT(ng_seen_add(&hs, same[3]));	/* already in */
+	/* a full set: every address in or counted as dropped */
+	ng_seen_clear(&hs);
+	for (i = 0; i < 3 * NG_SEEN_SLOTS; i++)
+		ng_seen_add(&hs, DMAP + 0x2600ull * i);
+	CU_ASSERT(hs.n <= NG_SEEN_SLOTS);
+	CU_ASSERT_EQUAL(hs.n + hs.dropped, 3 * NG_SEEN_SLOTS);
+	CU_ASSERT(hs.n > NG_SEEN_SLOTS / 2);
+}
+
+static void test_tlist(void)
+{
+	struct ng_task_layout lo = true_layout(&LA);
+	struct ng_tlist small;
+	int i;
+
+	build_std(&LA);
+	CU_ASSERT_EQUAL(ng_tlist_read(&hl, &mmu, INIT_VA, &lo), G.n);
+	for (i = 0; i < G.n; i++) {
+		CU_ASSERT(ng_tlist_has(&hl, G.t[i].va));
+		CU_ASSERT(ng_tlist_has_pid(&hl, G.t[i].pid));
+	}
+	CU_ASSERT(!ng_tlist_has(&hl, G.t[3].va + 8));
+	CU_ASSERT(!ng_tlist_has_pid(&hl, 7));
+	CU_ASSERT_EQUAL_FATAL(ng_tlist_alloc(&small, 5), 0);
+	CU_ASSERT_EQUAL(ng_tlist_read(&small, &mmu, INIT_VA, &lo), -E2BIG);
+	ng_tlist_free(&small);
+	/* broken links */
+	wr64(G.t[4].va + LA.tasks + 8, G.t[2].va + LA.tasks);
+	CU_ASSERT_EQUAL(ng_tlist_read(&hl, &mmu, INIT_VA, &lo), -EFAULT);
+	build_std(&LA);
+	wr64(G.t[4].va + LA.tasks, DMAP + MEM_SIZE + 0x100);
+	CU_ASSERT_EQUAL(ng_tlist_read(&hl, &mmu, INIT_VA, &lo), -EFAULT);
+	/* a ring that never comes back: bounded by the capacity */
+	build_long(40000, true);
+	CU_ASSERT(ng_tlist_read(&hl, &mmu, INIT_VA, &LC) < 0);
+}
+
+static void test_hidden(void)
+{
+	struct ng_task_layout lo;
+	const char *why;
+	u64 x[8];
+	u32 n, r;
+
+	build_std(&LA);
+	CU_ASSERT_EQUAL_FATAL(find(INIT_VA, NULL, 0, &lo, &why), 0);
+	CU_ASSERT_FATAL(lo.has_flags);
+	x[0] = mk_task(0, 0, "swapper/1", 0x00200042, false);	/* idle */
+	x[1] = mk_task(401, 400, "sshd", 0x00400140, true);	/* thread */
+	x[2] = mk_task(1600, 1600, "sleep", 0x00400104, false);	/* exiting */
+	x[3] = mk_task(1411, 1410, "bash", 0x00400140, true);	/* bash's */
+	x[4] = G.t[20].va;					/* bash */
+	x[5] = mk_task(77, 77, "kworker/0:7", 0x00208040, false);
+
+	/* nothing hidden: the idle task, a thread, an exiting task pass */
+	ng_hidden_init(&hh);
+	for (r = 0; r < 10; r++)
+		CU_ASSERT_EQUAL(hround(&lo, x, 3, 8), 0);
+	CU_ASSERT_EQUAL(hh.idle, 10);
+	CU_ASSERT_EQUAL(hh.threads, 10);
+	CU_ASSERT_EQUAL(hh.exiting, 10);
+	CU_ASSERT_EQUAL(hh.found, 0);
+	/* bash's thread while bash is listed */
+	CU_ASSERT_EQUAL(hround(&lo, x + 3, 2, 8), 0);
+	CU_ASSERT_EQUAL(hh.threads, 11);
+
+	/* bash unlinked: found in its third round, once; so is its thread */
+	unlink_task(20);
+	CU_ASSERT_EQUAL(hround(&lo, x, 5, 8), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x, 5, 8), 0);
+	n = hround(&lo, x, 5, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	if (hf[0].task.addr != x[4]) {
+		struct ng_hfound tmp = hf[0];
+
+		hf[0] = hf[1];
+		hf[1] = tmp;
+	}
+	CU_ASSERT_EQUAL(hf[0].task.addr, x[4]);
+	CU_ASSERT_EQUAL(hf[0].task.pid, 1410);
+	CU_ASSERT_EQUAL(hf[0].task.tgid, 1410);
+	CU_ASSERT_STRING_EQUAL(hf[0].task.comm, "bash");
+	CU_ASSERT_EQUAL(hf[0].rounds, 2);
+	CU_ASSERT(!hf[0].kthread);
+	CU_ASSERT_EQUAL(hf[1].task.addr, x[3]);
+	CU_ASSERT_EQUAL(hf[1].task.pid, 1411);
+	CU_ASSERT(!hf[1].kthread);
+	for (r = 0; r < 5; r++)
+		CU_ASSERT_EQUAL(hround(&lo, x, 5, 8), 0);
+	CU_ASSERT_EQUAL(hh.found, 2);
+	/* detection paused and resumed (a policy load): still not again */
+	ng_hidden_resume(&hh);
+	for (r = 0; r < 5; r++)
+		CU_ASSERT_EQUAL(hround(&lo, x, 5, 8), 0);
+	CU_ASSERT_EQUAL(hh.found, 2);
+
+	/* a hidden kernel thread: reported as one */
+	ng_hidden_init(&hh);
+	hround(&lo, x + 5, 1, 8);
+	hround(&lo, x + 5, 1, 8);
+	CU_ASSERT_EQUAL_FATAL(hround(&lo, x + 5, 1, 8), 1);
+	CU_ASSERT(hf[0].kthread);
+	CU_ASSERT_EQUAL(hf[0].task.pid, 77);
+
+	/* rounds without a sighting do not count; at most max a round */
+	ng_hidden_init(&hh);
+	CU_ASSERT_EQUAL(hround(&lo, x + 3, 2, 1), 0);
+	CU_ASSERT_EQUAL(hround(&lo, NULL, 0, 1), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x + 3, 2, 1), 0);
+	CU_ASSERT_EQUAL(hround(&lo, NULL, 0, 1), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x + 3, 2, 1), 1);
+	CU_ASSERT_EQUAL(hf[0].rounds, 4);
+	CU_ASSERT_EQUAL(hround(&lo, NULL, 0, 1), 0);	/* not seen */
+	CU_ASSERT_EQUAL(hround(&lo, x + 3, 2, 1), 1);	/* the other one */
+	CU_ASSERT_EQUAL(hround(&lo, x + 3, 2, 1), 0);
+
+	/* back on the list: no longer a candidate; counted again after */
+	ng_hidden_init(&hh);
+	hround(&lo, x + 4, 1, 8);
+	hround(&lo, x + 4, 1, 8);
+	relink_task(20);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 0);
+	unlink_task(20);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 1);
+
+	/* another task at the same address: counted from one again */
+	ng_hidden_init(&hh);
+	hround(&lo, x + 4, 1, 8);
+	hround(&lo, x + 4, 1, 8);
+	wr32(x[4] + LA.pid, 1999);
+	wr32(x[4] + LA.pid + 4, 1999);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 1);
+	CU_ASSERT_EQUAL(hf[0].task.pid, 1999);
+	/* and once it begins to exit, it is no candidate */
+	ng_hidden_init(&hh);
+	hround(&lo, x + 4, 1, 8);
+	hround(&lo, x + 4, 1, 8);
+	wr32(x[4] + LA.pflags, 0x00400104);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 0);
+	CU_ASSERT_EQUAL(hround(&lo, x + 4, 1, 8), 0);
+	CU_ASSERT_EQUAL(hh.exiting, 3);
+	CU_ASSERT_EQUAL(hh.found, 0);
+
+	/*
+	 * Without the flags word an exiting task is a candidate like any
+	 * other (in a real guest it does not run in three rounds once
+	 * unlinked); idle tasks are known by their pid alone.
+	 */
+	lo.has_flags = false;
+	ng_hidden_init(&hh);
+	hround(&lo, x, 3, 8);
+	hround(&lo, x, 3, 8);
+	CU_ASSERT_EQUAL_FATAL(hround(&lo, x, 3, 8), 1);
+	CU_ASSERT_EQUAL(hf[0].task.pid, 1600);
+	CU_ASSERT(hf[0].kthread);	/* no mm */
+	CU_ASSERT_EQUAL(hh.idle, 3);
+	CU_ASSERT_EQUAL(hh.threads, 3);
+	lo.has_flags = true;
+
+	/* a pid 0 task that is no idle task is judged like the others */
+	x[6] = mk_task(0, 0, "swapper/1", 0x00400100, true);
+	ng_hidden_init(&hh);
+	hround(&lo, x + 6, 1, 8);
+	hround(&lo, x + 6, 1, 8);
+	CU_ASSERT_EQUAL(hround(&lo, x + 6, 1, 8), 1);
+
+	/* unreadable tasks are counted, never reported */
+	x[7] = DMAP + MEM_SIZE + 0x10000;
+	ng_hidden_init(&hh);
+	for (r = 0; r < 5; r++)
+		CU_ASSERT_EQUAL(hround(&lo, x + 7, 1, 8), 0);
+	CU_ASSERT_EQUAL(hh.unreadable, 5);
+}
+
+/* More candidates than slots: bounded, the oldest make room. */
+static void test_hidden_many(void)
+{
+	struct ng_task_layout lo;
+	const char *why;
+	static u64 x[NG_HID_CANDS + 20];
+	u32 i, r, total = 0;
+
+	build_std(&LA);
+	CU_ASSERT_EQUAL_FATAL(find(INIT_VA, NULL, 0, &lo, &why), 0);
+	for (i = 0; i < ARRAY_SIZE(x); i++)
+		x[i] = mk_task(3000 + i, 3000 + i, "h", 0x00400100, true);
+	ng_hidden_init(&hh);
+	for (r = 0; r < 40; r++)
+		total += hround(&lo, x, ARRAY_SIZE(x), 8);
+	CU_ASSERT(hh.cands_full > 0);
+	CU_ASSERT(total <= ARRAY_SIZE(x));
+	/* with room for all, every one is found exactly once */
+	ng_hidden_init(&hh);
+	total = 0;
+	for (r = 0; r < 40; r++)
+		total += hround(&lo, x, NG_HID_CANDS, 8);
+	CU_ASSERT_EQUAL(total, NG_HID_CANDS);
+}
+
 /* --- random guests ----------------------------------------------------- */
 
 static u64 rnd_word(u64 lo, u64 span)
@@ -1221,6 +1582,7 @@ static void run_hostile(u64 init, const u32 *hints, u32 nh)
 		CU_ASSERT(lo.state + 4 <= 64);
 		CU_ASSERT(lo.state + 4 <= lo.comm + NG_COMM_LEN);
 		CU_ASSERT(lo.ntasks >= 2 && lo.ntasks <= NG_TASKS_MAX);
+		CU_ASSERT(!lo.has_flags || lo.flags + 4 <= lo.comm);
 		ret = walk(init, &lo);
 		CU_ASSERT(ret <= NG_TASKS_MAX);
 		CU_ASSERT(nseen <= NG_TASKS_MAX);
@@ -1451,7 +1813,8 @@ int main(void)
 	seen_cap = NG_TASKS_MAX + 16;
 	seen = calloc(seen_cap, sizeof(*seen));
 	fm.dirty = MEM_SIZE;
-	if (!fm.bytes || !seen || CU_initialize_registry() != CUE_SUCCESS)
+	if (!fm.bytes || !seen || ng_tlist_alloc(&hl, NG_TASKS_MAX) ||
+	    CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("analyse", NULL, NULL);
 	if (!s ||
@@ -1472,6 +1835,11 @@ int main(void)
 			 test_long_lists) ||
 	    !CU_add_test(s, "short task images", test_short_image) ||
 	    !CU_add_test(s, "list changing while read", test_changing) ||
+	    !CU_add_test(s, "PF_* flags word", test_flags) ||
+	    !CU_add_test(s, "seen set bounded", test_seen_set) ||
+	    !CU_add_test(s, "task list as a set", test_tlist) ||
+	    !CU_add_test(s, "hidden tasks judged", test_hidden) ||
+	    !CU_add_test(s, "many hidden tasks", test_hidden_many) ||
 	    !CU_add_test(s, "500 random guests", test_random)) {
 		CU_cleanup_registry();
 		return 1;
@@ -1480,6 +1848,7 @@ int main(void)
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
 	CU_cleanup_registry();
+	ng_tlist_free(&hl);
 	free(seen);
 	free(fm.bytes);
 	return fails ? 1 : 0;

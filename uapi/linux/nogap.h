@@ -184,6 +184,163 @@
  *   ENODATA (the VM has not been identified successfully). Policy errors
  *   (a bad filter) come as an NLMSG_ERROR like for every request.
  *
+ * NOGAP_CMD_PS_GET: the guest's processes (dump, CAP_NET_ADMIN).
+ *
+ *   Request (NLM_F_DUMP):
+ *	NOGAP_A_VM_ID: NLA_U32, required
+ *
+ *   The module walks the guest's task list (init_task and the task_struct
+ *   layout come from the VM's identification: init_task where matched
+ *   code puts it, the layout checked against live invariants of the list
+ *   itself) once, at the first part of the dump, and sends that snapshot:
+ *   init_task first (pid 0), then the list's order; thread group leaders
+ *   only, as the kernel links them. Split over as many messages as
+ *   needed; each holds:
+ *	NOGAP_A_VM_ID: NLA_U32
+ *	NOGAP_A_TASKS: NLA_NESTED
+ *	    0: NLA_NESTED, one task
+ *		NOGAP_TASK_A_ADDR: NLA_U64, guest-virtual task_struct
+ *		NOGAP_TASK_A_PID: NLA_U32
+ *		NOGAP_TASK_A_TGID: NLA_U32
+ *		NOGAP_TASK_A_PPID: NLA_U32, the real parent's tgid (0 for
+ *		    init_task)
+ *		NOGAP_TASK_A_COMM: NLA_NUL_STRING, at most 16 bytes with the
+ *		    NUL; bytes outside printable ASCII as '?'
+ *		NOGAP_TASK_A_STATE: NLA_U32, the task's __state word
+ *		NOGAP_TASK_A_KTHREAD: NLA_U8, 1 for a kernel thread (PF_KTHREAD
+ *		    where the flags word was found, else no mm)
+ *		NOGAP_TASK_A_MM: NLA_U64, guest-virtual mm_struct, 0: none
+ *	    1: NLA_NESTED
+ *		...
+ *
+ *   Errors, in the NLMSG_DONE that ends the dump with a message: EINVAL
+ *   (no NOGAP_A_VM_ID), ENOENT (no such VM; or init_task not located, or
+ *   no layout holds over the list: the message says which), ENODATA (not
+ *   identified yet), EFAULT (the list broke while read, three times),
+ *   E2BIG (it does not end within 32768 tasks), ESRCH (the VM is going
+ *   away), ENOMEM.
+ *
+ * NOGAP_CMD_CALL: call a guest kernel function (CAP_NET_ADMIN).
+ *
+ *   Request:
+ *	NOGAP_A_VM_ID: NLA_U32, required
+ *	NOGAP_A_FUNC_NAME: NLA_NUL_STRING, an identified function (at most
+ *	    63 bytes), or
+ *	NOGAP_A_FUNC_ADDR: NLA_U64, the start of an identified function
+ *	NOGAP_A_CALL_ARGS: NLA_NESTED, optional, up to 6 NLA_U64 elements
+ *	    (any type numbers) in order: rdi, rsi, rdx, rcx, r8, r9
+ *	NOGAP_A_CALL_TIMEOUT: NLA_U32, optional, 1 to 60000 ms (2000)
+ *
+ *   The call is made at the next "safe stop": breakpoints on system-call
+ *   functions the identification named; the first vCPU that enters one
+ *   in kernel mode with interrupts on runs the function on its stack and
+ *   gets every register back afterwards (docs/design.md). One call at a
+ *   time per VM (a second caller waits for the first). Reply:
+ *	NOGAP_A_VM_ID, NOGAP_A_FUNC_NAME, NOGAP_A_FUNC_ADDR
+ *	NOGAP_A_CALL_RET: NLA_U64, RAX at the function's return
+ *	NOGAP_A_CALL_MSECS: NLA_U32, from the request to the return
+ *
+ *   Errors: ENOENT (no such VM or function; no safe stop could be set),
+ *   ETIMEDOUT (no vCPU reached a stop, or the function did not return in
+ *   time: it is then left to run and restored when it returns, and calls
+ *   are refused with EBUSY until it has), EINTR (the VM went away or the
+ *   caller was interrupted), EINVAL (more than 6 arguments, bad sizes),
+ *   EOPNOTSUPP (the vCPU exit path could not be hooked).
+ *
+ * NOGAP_CMD_WATCH: report each call of a guest function (CAP_NET_ADMIN).
+ *
+ *   Request:
+ *	NOGAP_A_VM_ID: NLA_U32, required
+ *	NOGAP_A_WATCH_OP: NLA_U8, required, enum nogap_watch_op
+ *	START: NOGAP_A_FUNC_NAME or NOGAP_A_FUNC_ADDR as for CALL;
+ *	    NOGAP_A_WATCH_FLAGS: NLA_U32, optional: NOGAP_WATCH_F_COUNT sends
+ *	    no events, the breakpoint (owner NOGAP_BP_OWNER_BENCH) only
+ *	    counts its hits (BP_GET shows them)
+ *	STOP: NOGAP_A_BP_ID: NLA_U32, the breakpoint START returned
+ *
+ *   START sets a breakpoint at the function's first instruction and
+ *   replies NOGAP_A_VM_ID, NOGAP_A_BP_ID, NOGAP_A_FUNC_NAME and
+ *   NOGAP_A_FUNC_ADDR. The breakpoint belongs to the requesting socket:
+ *   it is removed on STOP or when that socket is closed. Each call then
+ *   becomes a NOGAP_EVENT_CALL event on the events group (at most 1000
+ *   per second and watch; more count as drops) with
+ *	NOGAP_A_FUNC_NAME, NOGAP_A_FUNC_ADDR, NOGAP_A_BP_ID
+ *	NOGAP_A_CALL_ARGS: NLA_NESTED, 6 NLA_U64 (types 1 to 6): rdi, rsi,
+ *	    rdx, rcx, r8, r9 at the function's entry
+ *	NOGAP_A_HIT_RET_ADDR: NLA_U64, the return address ([rsp]; 0 when it
+ *	    could not be read), NOGAP_A_HIT_RSP: NLA_U64
+ *	NOGAP_A_HIT_VCPU: NLA_U32
+ *
+ *   Errors: ENOENT (no such VM or function, or no such breakpoint), EBUSY
+ *   (an int3 is already there), EINVAL (the first instruction cannot be
+ *   stepped over: the message says so), ENOSPC (256 breakpoints per VM),
+ *   ENODATA (no kernel-mode anchor yet), ETIMEDOUT (vCPUs did not take
+ *   the int3 intercept), EOPNOTSUPP (no exit-path hook).
+ *
+ * NOGAP_CMD_BP_GET: the breakpoints set in a VM (dump, CAP_NET_ADMIN).
+ *
+ *   Request: NOGAP_A_VM_ID, required. Each reply message holds
+ *	NOGAP_A_VM_ID: NLA_U32
+ *	NOGAP_A_BPS: NLA_NESTED
+ *	    0: NLA_NESTED, one breakpoint
+ *		NOGAP_BP_A_ID: NLA_U32
+ *		NOGAP_BP_A_ADDR: NLA_U64, guest-virtual
+ *		NOGAP_BP_A_GPA: NLA_U64, guest-physical address of the int3
+ *		NOGAP_BP_A_NAME: NLA_NUL_STRING, the function
+ *		NOGAP_BP_A_OWNER: NLA_U8, enum nogap_bp_owner
+ *		NOGAP_BP_A_TAG: NLA_U32, the owner's tag (a watch: its portid)
+ *		NOGAP_BP_A_HITS: NLA_U64
+ *		NOGAP_BP_A_ORIG: NLA_BINARY, 1 to 15 bytes: the displaced
+ *		    instruction (its first byte is what rmmod puts back)
+ *		NOGAP_BP_A_STEP: NLA_U8, enum nogap_bp_step
+ *	    1: NLA_NESTED
+ *		...
+ *   Errors in the NLMSG_DONE: EINVAL (no VM id), ENOENT (no such VM).
+ *
+ * NOGAP_CMD_POLICY_SET: replace the security policy (CAP_NET_ADMIN;
+ *   docs/policy.md).
+ *
+ *   Request:
+ *	NOGAP_A_POLICY_NAME: NLA_NUL_STRING, optional, a label for show (the
+ *	    file name), at most NOGAP_POLICY_NAME_MAX bytes with the NUL
+ *	NOGAP_A_POLICY_RULES: NLA_NESTED, optional (absent: no rules, the
+ *	    built-in default), at most NOGAP_POLICY_RULES_MAX elements, in
+ *	    the order they apply (the first match decides):
+ *	    1: NLA_NESTED, one rule
+ *		NOGAP_RULE_A_EVENT: NLA_U8, required, NOGAP_EVENT_HIDDEN_PROCESS
+ *		    or NOGAP_EVENT_TEXT_WRITE
+ *		NOGAP_RULE_A_ACTIONS: NLA_U32, required, NOGAP_ACTION_* (0:
+ *		    ignore); KILL only for hidden-process
+ *		NOGAP_RULE_A_VM: NLA_U32, optional, >= 1: that VM only
+ *		NOGAP_RULE_A_LINE: NLA_U32, optional, for messages and show
+ *		NOGAP_RULE_A_CONDS: NLA_NESTED, optional, at most
+ *		    NOGAP_RULE_CONDS_MAX elements, all must hold:
+ *		    1: NLA_NESTED
+ *			NOGAP_COND_A_FIELD: NLA_U8, enum nogap_field, one of
+ *			    the event's (comm, kthread / writer, target)
+ *			NOGAP_COND_A_OP: NLA_U8, enum nogap_cond_op
+ *			NOGAP_COND_A_VALUE: NLA_NUL_STRING, 1 to
+ *			    NOGAP_COND_VALUE_MAX - 1 bytes; kthread: "yes"
+ *			    or "no" with EQ or NE only
+ *	    2: ...
+ *   Everything is checked before anything changes; on any error the
+ *   active policy stays and the extended ACK marks the offending
+ *   attribute (its offset tells the rule) with a message that names the
+ *   rule's line where the kernel formats messages. A valid policy
+ *   replaces the active one atomically, bumps the generation, brings
+ *   every VM's detectors in line and sends NOGAP_EVENT_POLICY_LOADED.
+ *   Reply: NOGAP_A_POLICY_GENERATION, NOGAP_A_POLICY_NRULES and
+ *   NOGAP_A_POLICY_NAME (when not empty). Errors: EINVAL, ERANGE, E2BIG
+ *   (too many rules or conditions), ENOMEM.
+ *
+ * NOGAP_CMD_POLICY_GET: the active policy (dump, CAP_NET_ADMIN).
+ *
+ *   No attributes. Each message has NOGAP_A_POLICY_GENERATION (0: none
+ *   was ever loaded), NOGAP_A_POLICY_NRULES, NOGAP_A_POLICY_NAME (when
+ *   set) and NOGAP_A_POLICY_RULES with the next rules, as in POLICY_SET.
+ *   A policy loaded during the dump flags the later messages
+ *   NLM_F_DUMP_INTR: start over.
+ *
  * NOGAP_CMD_EVENT: notifications, sent to the "events" group only.
  *
  *	NOGAP_A_EVENT_TYPE: NLA_U8, enum nogap_event
@@ -193,6 +350,64 @@
  *   NOGAP_EVENT_IDENTIFY_DONE has the attributes of the IDENTIFY reply;
  *   NOGAP_EVENT_SIGDB_LOADED has NOGAP_A_SIGDB_SIZE and
  *   NOGAP_A_SIGDB_GENERATION.
+ *   Every event has NOGAP_A_EVENT_SEQ (NLA_U64, 1, 2, ... for the life
+ *   of the module: a gap means lost events) and NOGAP_A_EVENT_DROPS
+ *   (NLA_U64, events not delivered so far).
+ *   NOGAP_EVENT_POLICY_LOADED has NOGAP_A_POLICY_GENERATION,
+ *   NOGAP_A_POLICY_NRULES and NOGAP_A_POLICY_NAME (when set).
+ *
+ *   NOGAP_EVENT_TEXT_WRITE: the guest wrote to its kernel's code (the
+ *   identified text range, write-tracked through KVM while the policy
+ *   wants these events; writes by the host, such as breakpoints, are
+ *   never reported). The write has happened; nothing is blocked.
+ *	NOGAP_A_WRITE_GPA: NLA_U64, guest-physical address written
+ *	NOGAP_A_WRITE_GVA: NLA_U64, the same byte at its kernel text address
+ *	    (the guest may have written through another mapping)
+ *	NOGAP_A_WRITE_LEN: NLA_U32, bytes written (by the first write)
+ *	NOGAP_A_WRITE_COUNT: NLA_U32, writes this event stands for:
+ *	    consecutive writes of one instruction on one vCPU to one page
+ *	    are merged
+ *	NOGAP_A_WRITER_RIP: NLA_U64, the writing instruction; absent when
+ *	    unknown (a nested guest's write)
+ *	NOGAP_A_HIT_VCPU: NLA_U32, the writer's vCPU index
+ *	NOGAP_A_WRITER_FUNC: NLA_NUL_STRING, the identified function that
+ *	    holds the RIP; absent when none does (a module, user space).
+ *	    When that is a copy or fill routine (memcpy, __memmove, memset...:
+ *	    leaves), the function its return address (the top of the stack
+ *	    at the write) is in, the one that called it: text_poke's stores
+ *	    run in memcpy, the writer is __text_poke
+ *	NOGAP_A_WRITER_VIA: NLA_NUL_STRING, that copy routine, when so
+ *	NOGAP_A_TARGET_FUNC: NLA_NUL_STRING, the identified function written
+ *	    to; absent when none
+ *	NOGAP_A_ACTIONS: NLA_U32, NOGAP_ACTION_* the policy chose
+ *   At most 100 are sent per VM and second; the others, and writes the
+ *   module could not queue, count in NOGAP_A_EVENT_DROPS.
+ *
+ *   NOGAP_EVENT_HIDDEN_PROCESS: a task runs that the guest's task list
+ *   does not hold (a process hidden by unlinking it, DKOM). While the
+ *   policy wants these events for a VM, a breakpoint on its context
+ *   switch records each task switched to, and twice a second the module
+ *   reads the list and judges the tasks that ran while off it: idle tasks,
+ *   threads of listed processes and exiting tasks are fine; any other is
+ *   reported once it has been seen running, unlisted and unchanged (pid,
+ *   tgid, comm), in three rounds (1 to 1.5 s for a task that runs all the
+ *   time, 2 to 2.5 s for one that wakes once a second).
+ *   Each task is reported once; at most 4 a round.
+ *	NOGAP_A_TASK: NLA_NESTED, the task, as in PS_GET
+ *	NOGAP_A_ACTIONS: NLA_U32, NOGAP_ACTION_* the policy chose (KILL
+ *	    never for a kernel thread)
+ *
+ *   NOGAP_EVENT_KILL: the result of a KILL action on a hidden process:
+ *   its pid and comm read once more, then the guest kernel's own
+ *   send_sig(SIGKILL, task, 1) called at a safe stop of a vCPU.
+ *	NOGAP_A_TASK: NLA_NESTED, the task, as in the hidden-process event
+ *	NOGAP_A_CALL_RET: NLA_U64, send_sig's return value (0: sent)
+ *	NOGAP_A_ACTION_RESULT: NLA_U32, 0 when the signal was sent, else a
+ *	    positive errno: ESRCH (the task is gone or changed), ENOENT (no
+ *	    send_sig identified), the call's error (ETIMEDOUT, ...), or
+ *	    send_sig's own
+ *   Both are sent only with NOGAP_ACTION_REPORT; NOGAP_ACTION_LOG puts a
+ *   line in the host's kernel log.
  *
  * Unknown commands are refused with EOPNOTSUPP by the generic netlink core.
  */
@@ -299,6 +514,10 @@ enum nogap_attr {
 	NOGAP_A_WRITER_FUNC,		/* NLA_NUL_STRING */
 	NOGAP_A_TARGET_FUNC,		/* NLA_NUL_STRING */
 	NOGAP_A_STATUS_INSTR,		/* NLA_NESTED of NOGAP_INSTR_A_* */
+	NOGAP_A_POLICY_NRULES,		/* NLA_U32, rules of the active policy */
+	NOGAP_A_WRITE_COUNT,		/* NLA_U32, writes one event stands for */
+	NOGAP_A_WRITER_VIA,		/* NLA_NUL_STRING, copy routine used */
+	NOGAP_A_WATCH_FLAGS,		/* NLA_U32, NOGAP_WATCH_F_* */
 	__NOGAP_A_MAX
 };
 #define NOGAP_A_MAX (__NOGAP_A_MAX - 1)
@@ -339,6 +558,7 @@ enum nogap_task_attr {
 	NOGAP_TASK_A_COMM,	/* NLA_NUL_STRING, at most 16 bytes */
 	NOGAP_TASK_A_STATE,	/* NLA_U32, the guest's __state word */
 	NOGAP_TASK_A_KTHREAD,	/* NLA_U8, 1 for a kernel thread */
+	NOGAP_TASK_A_MM,	/* NLA_U64, guest-virtual mm_struct, 0: none */
 	__NOGAP_TASK_A_MAX
 };
 #define NOGAP_TASK_A_MAX (__NOGAP_TASK_A_MAX - 1)
@@ -353,6 +573,9 @@ enum nogap_bp_attr {
 	NOGAP_BP_A_OWNER,	/* NLA_U8, enum nogap_bp_owner */
 	NOGAP_BP_A_HITS,	/* NLA_U64 */
 	NOGAP_BP_A_ORIG,	/* NLA_BINARY, the displaced instruction */
+	NOGAP_BP_A_GPA,		/* NLA_U64, guest-physical address */
+	NOGAP_BP_A_TAG,		/* NLA_U32, owner's tag (watch: portid) */
+	NOGAP_BP_A_STEP,	/* NLA_U8, enum nogap_bp_step */
 	__NOGAP_BP_A_MAX
 };
 #define NOGAP_BP_A_MAX (__NOGAP_BP_A_MAX - 1)
@@ -364,11 +587,21 @@ enum nogap_bp_owner {
 	NOGAP_BP_OWNER_BENCH,
 };
 
+/* NOGAP_BP_A_STEP: how a hit steps over the displaced instruction. */
+enum nogap_bp_step {
+	NOGAP_BP_STEP_SKIP = 1,		/* a no-op: RIP moves past it */
+	NOGAP_BP_STEP_EMULATE,		/* KVM's instruction emulator */
+};
+
 /* NOGAP_A_WATCH_OP */
 enum nogap_watch_op {
 	NOGAP_WATCH_START = 1,
 	NOGAP_WATCH_STOP,
 };
+
+/* NOGAP_A_WATCH_FLAGS */
+#define NOGAP_WATCH_F_COUNT	(1u << 0)	/* no events: count hits only */
+#define NOGAP_WATCH_F_ALL	0x1u
 
 /* Instrumentation counters: NOGAP_A_STATUS_INSTR. */
 enum nogap_instr_attr {
@@ -384,6 +617,10 @@ enum nogap_instr_attr {
 	NOGAP_INSTR_A_EVENTS,		/* NLA_U64, events sent */
 	NOGAP_INSTR_A_EVENT_DROPS,	/* NLA_U64, events lost */
 	NOGAP_INSTR_A_HOOKED,		/* NLA_U8, exit-path hook installed */
+	NOGAP_INSTR_A_SOFT_INT,		/* NLA_U64, INT n re-injected (SVM) */
+	NOGAP_INSTR_A_STALE,		/* NLA_U64, traps at a removed bp */
+	NOGAP_INSTR_A_REWRITTEN,	/* NLA_U64, bps the guest overwrote */
+	NOGAP_INSTR_A_ARM_TIMEOUTS,	/* NLA_U64, vcpus slow to (dis)arm */
 	__NOGAP_INSTR_A_MAX
 };
 #define NOGAP_INSTR_A_MAX (__NOGAP_INSTR_A_MAX - 1)
@@ -412,6 +649,8 @@ enum nogap_cond_attr {
 #define NOGAP_COND_VALUE_MAX	64
 #define NOGAP_POLICY_RULES_MAX	256
 #define NOGAP_RULE_CONDS_MAX	8
+/* Largest NOGAP_A_POLICY_NAME, with its NUL. */
+#define NOGAP_POLICY_NAME_MAX	256
 
 enum nogap_field {
 	NOGAP_FIELD_COMM = 1,	/* hidden-process: the task's comm */
