@@ -6,7 +6,10 @@
 #  2. live: in the lab (a Debian KVM host under QEMU with a real KVM guest),
 #     load nogap.ko, let it find the running guest, identify its kernel in
 #     kernel context, and show the names it gives, scored against the
-#     guest's own kallsyms.
+#     guest's own kallsyms; then a rootkit in the guest hides a process by
+#     unlinking it from the task list, and NoGap, watching the guest's
+#     scheduler from the host, reports it and kills it by calling a guest
+#     kernel function (the default policy, etc/nogap/nogap.policy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE=${NOGAP_CACHE:-$HOME/.cache/nogap}
@@ -48,3 +51,26 @@ for s in syms:
 print("  ... %d functions in all" % len(syms))
 PY
 grep -E '^recall=' build/lab/results.log | tail -1 | sed 's/^/live: /'
+echo
+echo "live: the hidden process (tests/lab/l2mod/hide.ko unlinks it from the guest's task list):"
+python3 - build/lab/monitor.jsonl <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("type") in ("hidden-process", "kill"):
+        n += 1
+        if e["type"] == "hidden-process":
+            print("  event hidden-process: vm %s pid %s comm %s task %s actions %s"
+                  % (e.get("vm"), e.get("pid"), e.get("comm"), e.get("task"),
+                     ",".join(e.get("actions", []))))
+        else:
+            print("  event kill: vm %s pid %s comm %s result %s"
+                  % (e.get("vm"), e.get("pid"), e.get("comm"), e.get("result")))
+if not n:
+    print("  (no hidden-process event in build/lab/monitor.jsonl)")
+PY
+grep -E 'hidden|heartbeat stopped|killed' build/lab/results.log | grep -v '^nogap-lab: stage' | head -6 | sed 's/^ */live: /'
