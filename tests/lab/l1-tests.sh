@@ -559,6 +559,16 @@ stage_textwrite() {
 	# The kernel's own patching (a static key flips: text_poke writes
 	# through an alias mapping) is seen too, at the text address.
 	# A policy may ignore it (the default policy does): count the writes.
+	# Known problem (docs/design.md): a guest int3 of the kernel's own
+	# text_poke, re-injected while our intercepts are armed, can crash L2
+	# under TCG. So the flip runs with the hidden-process detector (the
+	# only breakpoint owner at this point) off, and it is checked that no
+	# breakpoint is armed; write tracking stays on.
+	id=$(vm_id l2)
+	{ echo "on hidden-process do ignore"; cat /lab/nogap.policy; } > $RUN/nobp.policy
+	must nogapctl policy load $RUN/nobp.policy
+	wait_until 10 sh -c "[ \"\$(sh $0 --call bp_total $id)\" = 0 ]" ||
+		fail "breakpoints still armed with the detector off: $(bp_total $id)"
 	sleep 2
 	n0=$(wc -l < $OUT/monitor.jsonl)
 	w0=$(text_writes)
@@ -566,6 +576,7 @@ stage_textwrite() {
 	[ "$(cat $RUN/l2run.rc)" = 0 ] ||
 		fail "scenario textpoke: $(tr -d '\r' < $OUT/l2-console.log | grep '@@TEXTPOKE@@' | tail -n1)"
 	sleep 3
+	must nogapctl policy load /lab/nogap.policy
 	w1=$(text_writes)
 	[ $((w1 - w0)) -gt 0 ] ||
 		fail "the kernel's own patching (a static key) was not seen"
@@ -907,6 +918,11 @@ stage_hidden_clean() {
 }
 
 # ---- breakpoints, watches, guest calls (intercept.c, call.c) ----
+
+bp_total() { # breakpoints of any owner in VM $1
+	nogapctl bp list "$1" -j > $RUN/bpt.json 2> /dev/null || { echo "?"; return; }
+	labjson rows breakpoints owner < $RUN/bpt.json 2> /dev/null | wc -l
+}
 
 bp_count() { # breakpoints of owner $2 (watch, stop, sched) in VM $1
 	nogapctl bp list "$1" -j > $RUN/bps.json 2> $RUN/bps.err || { echo "?"; return; }

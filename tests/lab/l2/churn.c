@@ -84,7 +84,12 @@ int main(int argc, char **argv)
 			pthread_join(st, NULL);
 			threads++;
 		}
-		if (!(forks % 16))
+		/*
+		 * 5 ms every 4 forks: about 60 forks/s. At 4x that pace L2
+		 * crashed in 2 of 20 runs with nogap.ko attached, a known
+		 * problem not understood yet (docs/results.md).
+		 */
+		if (!(forks % 4))
 			nanosleep(&pause, NULL);
 	}
 	stop = 1;
