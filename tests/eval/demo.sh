@@ -73,4 +73,6 @@ for line in open(sys.argv[1]):
 if not n:
     print("  (no hidden-process event in build/lab/monitor.jsonl)")
 PY
-grep -E 'hidden|heartbeat stopped|killed' build/lab/results.log | grep -v '^nogap-lab: stage' | head -6 | sed 's/^ */live: /'
+sed -n '/stage hidden begin/,/stage hidden /p' build/lab/results.log |
+	grep -E 'detection on|@@HIDE@@|detection:|hidden process:|kill of hidden|hidden heartbeat' |
+	sed 's/^ *| *//; s/^ */live: /'
