@@ -946,67 +946,6 @@ static double wall_s(void)
 }
 
 /*
- * What an event may hold, checked before use (a malformed event is
- * reported, not printed).
- */
-static struct nla_policy event_policy[NOGAP_A_MAX + 1] = {
-	[NOGAP_A_VM_ID] = { .type = NLA_U32 },
-	[NOGAP_A_VM_PID] = { .type = NLA_U32 },
-	[NOGAP_A_VM_VCPUS] = { .type = NLA_U32 },
-	[NOGAP_A_VM_VENDOR] = { .type = NLA_U8 },
-	[NOGAP_A_ANCHOR_RIP] = { .type = NLA_U64 },
-	[NOGAP_A_ANCHOR_CR3] = { .type = NLA_U64 },
-	[NOGAP_A_ANCHOR_VCPU] = { .type = NLA_U32 },
-	[NOGAP_A_IDENT_STATE] = { .type = NLA_U8 },
-	[NOGAP_A_IDENT_ERRNO] = { .type = NLA_U32 },
-	[NOGAP_A_IDENT_MSG] = { .type = NLA_STRING },
-	[NOGAP_A_IDENT_KERNEL] = { .type = NLA_STRING },
-	[NOGAP_A_IDENT_TEXT_START] = { .type = NLA_U64 },
-	[NOGAP_A_IDENT_TEXT_SIZE] = { .type = NLA_U64 },
-	[NOGAP_A_IDENT_FRAGMENTS] = { .type = NLA_U32 },
-	[NOGAP_A_IDENT_MATCHED] = { .type = NLA_U32 },
-	[NOGAP_A_IDENT_SYMBOLS] = { .type = NLA_U32 },
-	[NOGAP_A_IDENT_HOLES] = { .type = NLA_U32 },
-	[NOGAP_A_IDENT_MSECS] = { .type = NLA_U32 },
-	[NOGAP_A_SIGDB_SIZE] = { .type = NLA_U64 },
-	[NOGAP_A_SIGDB_GENERATION] = { .type = NLA_U32 },
-	[NOGAP_A_EVENT_TYPE] = { .type = NLA_U8 },
-	[NOGAP_A_EVENT_SEQ] = { .type = NLA_U64 },
-	[NOGAP_A_EVENT_DROPS] = { .type = NLA_U64 },
-	[NOGAP_A_TASK] = { .type = NLA_NESTED },
-	[NOGAP_A_FUNC_NAME] = { .type = NLA_STRING },
-	[NOGAP_A_FUNC_ADDR] = { .type = NLA_U64 },
-	[NOGAP_A_CALL_ARGS] = { .type = NLA_NESTED },
-	[NOGAP_A_CALL_RET] = { .type = NLA_U64 },
-	[NOGAP_A_HIT_VCPU] = { .type = NLA_U32 },
-	[NOGAP_A_HIT_RET_ADDR] = { .type = NLA_U64 },
-	[NOGAP_A_HIT_RSP] = { .type = NLA_U64 },
-	[NOGAP_A_POLICY_GENERATION] = { .type = NLA_U32 },
-	[NOGAP_A_POLICY_NAME] = { .type = NLA_STRING },
-	[NOGAP_A_POLICY_NRULES] = { .type = NLA_U32 },
-	[NOGAP_A_ACTIONS] = { .type = NLA_U32 },
-	[NOGAP_A_ACTION_RESULT] = { .type = NLA_U32 },
-	[NOGAP_A_WRITE_GPA] = { .type = NLA_U64 },
-	[NOGAP_A_WRITE_GVA] = { .type = NLA_U64 },
-	[NOGAP_A_WRITE_LEN] = { .type = NLA_U32 },
-	[NOGAP_A_WRITER_RIP] = { .type = NLA_U64 },
-	[NOGAP_A_WRITER_FUNC] = { .type = NLA_STRING },
-	[NOGAP_A_TARGET_FUNC] = { .type = NLA_STRING },
-	[NOGAP_A_WRITE_COUNT] = { .type = NLA_U32 },
-	[NOGAP_A_WRITER_VIA] = { .type = NLA_STRING },
-};
-
-static struct nla_policy event_task_policy[NOGAP_TASK_A_MAX + 1] = {
-	[NOGAP_TASK_A_ADDR] = { .type = NLA_U64 },
-	[NOGAP_TASK_A_PID] = { .type = NLA_U32 },
-	[NOGAP_TASK_A_TGID] = { .type = NLA_U32 },
-	[NOGAP_TASK_A_PPID] = { .type = NLA_U32 },
-	[NOGAP_TASK_A_COMM] = { .type = NLA_STRING },
-	[NOGAP_TASK_A_STATE] = { .type = NLA_U32 },
-	[NOGAP_TASK_A_KTHREAD] = { .type = NLA_U8 },
-};
-
-/*
  * One event as a JSON object (-j, --syslog) or a line of text: the same
  * members in the same order. Text is "TYPE key value key value ...".
  */
@@ -1120,8 +1059,7 @@ static void ev_task(struct ev_out *o, struct nlattr **a, bool full)
 
 	memset(tb, 0, sizeof(tb));
 	if (a[NOGAP_A_TASK] &&
-	    nla_parse_nested(tb, NOGAP_TASK_A_MAX, a[NOGAP_A_TASK],
-			     event_task_policy))
+	    ng_nl_parse_task(tb, a[NOGAP_A_TASK]))
 		memset(tb, 0, sizeof(tb));
 	if (tb[NOGAP_TASK_A_PID])
 		ev_u64(o, "pid", nla_get_u32(tb[NOGAP_TASK_A_PID]));
@@ -1337,7 +1275,7 @@ int ng_monitor_event(FILE *out, bool json, struct nlmsghdr *nlh,
 	u64 seq, lost;
 	u8 etype;
 
-	if (genlmsg_parse(nlh, 0, a, NOGAP_A_MAX, event_policy) ||
+	if (genlmsg_parse(nlh, 0, a, NOGAP_A_MAX, ng_nl_policy) ||
 	    !a[NOGAP_A_EVENT_TYPE]) {
 		ng_warn("monitor", "malformed event ignored");
 		return -EBADMSG;

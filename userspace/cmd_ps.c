@@ -79,17 +79,6 @@ struct ps_rows {
 	size_t n, cap;
 };
 
-static const struct nla_policy task_policy[NOGAP_TASK_A_MAX + 1] = {
-	[NOGAP_TASK_A_ADDR] = { .type = NLA_U64 },
-	[NOGAP_TASK_A_PID] = { .type = NLA_U32 },
-	[NOGAP_TASK_A_TGID] = { .type = NLA_U32 },
-	[NOGAP_TASK_A_PPID] = { .type = NLA_U32 },
-	[NOGAP_TASK_A_COMM] = { .type = NLA_STRING },
-	[NOGAP_TASK_A_STATE] = { .type = NLA_U32 },
-	[NOGAP_TASK_A_KTHREAD] = { .type = NLA_U8 },
-	[NOGAP_TASK_A_MM] = { .type = NLA_U64 },
-};
-
 static int on_tasks(struct nlattr **a, void *arg)
 {
 	struct ps_rows *rows = arg;
@@ -104,7 +93,7 @@ static int on_tasks(struct nlattr **a, void *arg)
 		const char *comm;
 		size_t i;
 
-		if (nla_parse_nested(tb, NOGAP_TASK_A_MAX, e, task_policy) ||
+		if (ng_nl_parse_task(tb, e) ||
 		    !tb[NOGAP_TASK_A_ADDR] || !tb[NOGAP_TASK_A_PID] ||
 		    !tb[NOGAP_TASK_A_COMM])
 			return -EBADMSG;

@@ -19,8 +19,12 @@
 #define SOL_NETLINK	270
 #endif
 
-/* What replies may hold: types and sizes are checked before use. */
-static struct nla_policy reply_policy[NOGAP_A_MAX + 1] = {
+/*
+ * What replies and events may hold: types and sizes are checked before
+ * use. One table for every message of the family (an attribute has one
+ * type whichever message carries it).
+ */
+struct nla_policy ng_nl_policy[NOGAP_A_MAX + 1] = {
 	[NOGAP_A_VM_ID] = { .type = NLA_U32 },
 	[NOGAP_A_VM_PID] = { .type = NLA_U32 },
 	[NOGAP_A_VM_VCPUS] = { .type = NLA_U32 },
@@ -55,6 +59,23 @@ static struct nla_policy reply_policy[NOGAP_A_MAX + 1] = {
 	[NOGAP_A_STATUS_IDENT_RUNNING] = { .type = NLA_U32 },
 	[NOGAP_A_STATUS_SIGDB_LOADED] = { .type = NLA_U8 },
 	[NOGAP_A_EVENT_TYPE] = { .type = NLA_U8 },
+	[NOGAP_A_EVENT_SEQ] = { .type = NLA_U64 },
+	[NOGAP_A_EVENT_DROPS] = { .type = NLA_U64 },
+	[NOGAP_A_TASK] = { .type = NLA_NESTED },
+	[NOGAP_A_CALL_ARGS] = { .type = NLA_NESTED },
+	[NOGAP_A_HIT_VCPU] = { .type = NLA_U32 },
+	[NOGAP_A_HIT_RET_ADDR] = { .type = NLA_U64 },
+	[NOGAP_A_HIT_RSP] = { .type = NLA_U64 },
+	[NOGAP_A_ACTIONS] = { .type = NLA_U32 },
+	[NOGAP_A_ACTION_RESULT] = { .type = NLA_U32 },
+	[NOGAP_A_WRITE_GPA] = { .type = NLA_U64 },
+	[NOGAP_A_WRITE_GVA] = { .type = NLA_U64 },
+	[NOGAP_A_WRITE_LEN] = { .type = NLA_U32 },
+	[NOGAP_A_WRITER_RIP] = { .type = NLA_U64 },
+	[NOGAP_A_WRITER_FUNC] = { .type = NLA_STRING },
+	[NOGAP_A_TARGET_FUNC] = { .type = NLA_STRING },
+	[NOGAP_A_WRITE_COUNT] = { .type = NLA_U32 },
+	[NOGAP_A_WRITER_VIA] = { .type = NLA_STRING },
 	[NOGAP_A_POLICY_RULES] = { .type = NLA_NESTED },
 	[NOGAP_A_POLICY_GENERATION] = { .type = NLA_U32 },
 	[NOGAP_A_POLICY_NAME] = { .type = NLA_STRING },
@@ -82,6 +103,22 @@ static struct nla_policy kernel_policy[NOGAP_KERNEL_A_MAX + 1] = {
 	[NOGAP_KERNEL_A_FRAGMENTS] = { .type = NLA_U32 },
 	[NOGAP_KERNEL_A_NAMES] = { .type = NLA_U32 },
 };
+
+static struct nla_policy task_policy[NOGAP_TASK_A_MAX + 1] = {
+	[NOGAP_TASK_A_ADDR] = { .type = NLA_U64 },
+	[NOGAP_TASK_A_PID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_TGID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_PPID] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_COMM] = { .type = NLA_STRING },
+	[NOGAP_TASK_A_STATE] = { .type = NLA_U32 },
+	[NOGAP_TASK_A_KTHREAD] = { .type = NLA_U8 },
+	[NOGAP_TASK_A_MM] = { .type = NLA_U64 },
+};
+
+int ng_nl_parse_task(struct nlattr **tb, struct nlattr *nest)
+{
+	return nla_parse_nested(tb, NOGAP_TASK_A_MAX, nest, task_policy);
+}
 
 int ng_nl_parse_sym(struct nlattr **tb, struct nlattr *nest)
 {
@@ -176,7 +213,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 
 	if (nlh->nlmsg_type != nl->family || !nl->fn || nl->fn_err)
 		return NL_OK;
-	ret = genlmsg_parse(nlh, 0, attrs, NOGAP_A_MAX, reply_policy);
+	ret = genlmsg_parse(nlh, 0, attrs, NOGAP_A_MAX, ng_nl_policy);
 	if (ret < 0) {
 		nl->fn_err = -EBADMSG;
 		return NL_OK;

@@ -76,7 +76,11 @@ int ng_nl_request(struct ng_nl *nl, struct nl_msg *msg,
 int ng_nl_fail(struct ng_nl *nl, int err);
 
 /* Parse a nested attribute against the reply policy of its kind. */
+/* Types of every attribute of the family's replies and events. */
+extern struct nla_policy ng_nl_policy[];
 int ng_nl_parse_sym(struct nlattr **tb, struct nlattr *nest);
+/* One task (an element of NOGAP_A_TASKS, or NOGAP_A_TASK). */
+int ng_nl_parse_task(struct nlattr **tb, struct nlattr *nest);
 int ng_nl_parse_kernel(struct nlattr **tb, struct nlattr *nest);
 
 /* Names for the enums of linux/nogap.h ("?" when unknown). */
