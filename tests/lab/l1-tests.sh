@@ -1119,6 +1119,9 @@ bench_run() {
 
 stage_bench() {
 	local id B=$OUT/bench.txt f=__switch_to e0 e1 t0 t1 i
+	# a benchmark, not a test: `make bench` runs it (LAB_STAGES=bench)
+	[ "$(arg lab.stages all)" != all ] ||
+		skip "a benchmark: make bench runs it (LAB_STAGES=bench)"
 	id=$(vm_id l2)
 	# no detector of ours either way: the policy ignores everything (the
 	# stage's own shell puts the lab's policy back however it ends)
