@@ -9,8 +9,9 @@
 #   make bench       benchmarks, side by side in one run
 #   make eval        recall/precision table on real Debian kernels
 #   make demo        install what is missing, build, run the main job
-#   make install     nogapctl, man page, DKMS source of nogap.ko, default
-#                    policy, systemd unit (DESTDIR, PREFIX; see README.md)
+#   make install     nogapctl, man page, bash completion, DKMS source of
+#                    nogap.ko, default policy, systemd unit (DESTDIR,
+#                    PREFIX; see README.md)
 #   make uninstall   remove them (a changed /etc/nogap/nogap.policy stays)
 
 CC	?= cc
@@ -37,6 +38,9 @@ ASAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recov
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(O)/unit/%)
 ASAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(O)/asan/unit/%)
+# tests/unit/ut.h: the helpers every unit test links
+UT_OBJ     := $(O)/tests/unit/ut.o
+ASAN_UT_OBJ := $(O)/asan/tests/unit/ut.o
 BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(O)/bench/%)
 EVAL_SRCS  := $(sort $(wildcard tests/eval/*.c))
@@ -69,11 +73,13 @@ $(O)/asan/%.o: %.c $(wildcard kmod/core/*.h userspace/*.h uapi/linux/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ASAN) $(LIBNL_CFLAGS) -c -o $@ $<
 
-$(O)/unit/%: tests/unit/%.c $(TOOL_OBJS) $(CORE_OBJS)
+$(UT_OBJ) $(ASAN_UT_OBJ): tests/unit/ut.h
+
+$(O)/unit/%: tests/unit/%.c $(UT_OBJ) $(TOOL_OBJS) $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIBNL_CFLAGS) -Itests/unit -o $@ $^ $(TEST_LIBS)
 
-$(O)/asan/unit/%: tests/unit/%.c $(ASAN_TOOL_OBJS) $(ASAN_CORE_OBJS)
+$(O)/asan/unit/%: tests/unit/%.c $(ASAN_UT_OBJ) $(ASAN_TOOL_OBJS) $(ASAN_CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ASAN) $(LIBNL_CFLAGS) -Itests/unit -o $@ $^ $(TEST_LIBS)
 
@@ -134,8 +140,9 @@ bench: tools $(BENCH_BINS) $(EVAL_BINS)
 eval: tools $(EVAL_BINS)
 	tests/eval/eval.sh
 
-# Installation. PREFIX (/usr) places nogapctl (PREFIX/sbin), its man page
-# and the systemd unit (PREFIX/lib/systemd/system); the policy goes to
+# Installation. PREFIX (/usr) places nogapctl (PREFIX/sbin), its man page,
+# its bash completion (PREFIX/share/bash-completion/completions) and the
+# systemd unit (PREFIX/lib/systemd/system); the policy goes to
 # SYSCONFDIR/nogap (/etc/nogap, never overwritten), the module's source to
 # /usr/src/nogap-VERSION for DKMS. DESTDIR stages it all elsewhere; without
 # DESTDIR, and when dkms is installed, `dkms install` builds nogap.ko for
@@ -145,6 +152,7 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 DOCDIR		?= $(PREFIX)/share/doc/nogap
 UNITDIR		?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR	?= /etc
 NG_PKG_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kmod/dkms.conf)
 DKMS_SRC	:= /usr/src/nogap-$(NG_PKG_VERSION)
@@ -152,10 +160,11 @@ INSTALL		?= install
 
 install: tools
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/nogap $(DESTDIR)/var/lib/nogap
 	$(INSTALL) -m 0755 userspace/nogapctl $(DESTDIR)$(SBINDIR)/nogapctl
 	$(INSTALL) -m 0644 docs/nogapctl.8 $(DESTDIR)$(MANDIR)/man8/nogapctl.8
+	$(INSTALL) -m 0644 etc/bash-completion/nogapctl $(DESTDIR)$(BASHCOMPDIR)/nogapctl
 	$(INSTALL) -m 0644 README.md docs/policy.md docs/netlink-api.md \
 		$(DESTDIR)$(DOCDIR)/
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/nogap/nogap.policy ]; then \
@@ -184,7 +193,7 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null 2>&1; then \
 		set -x; dkms remove nogap/$(NG_PKG_VERSION) --all || true; fi
 	rm -f $(DESTDIR)$(SBINDIR)/nogapctl $(DESTDIR)$(MANDIR)/man8/nogapctl.8 \
-		$(DESTDIR)$(UNITDIR)/nogap.service
+		$(DESTDIR)$(BASHCOMPDIR)/nogapctl $(DESTDIR)$(UNITDIR)/nogap.service
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DKMS_SRC)
 	@p=$(DESTDIR)$(SYSCONFDIR)/nogap/nogap.policy; \
 	if [ -e $$p ] && ! cmp -s $$p etc/nogap/nogap.policy; then \

@@ -23,6 +23,7 @@
 
 #include "analyse.h"
 #include "hidden.h"
+#include "ut.h"
 
 #define MEM_SIZE	(16u << 20)	/* 16 MiB of "guest RAM" */
 #define PG		4096ull
@@ -209,17 +210,6 @@ static u64 halloc(u64 size)
 	heap = (heap + size + 63) & ~63ull;
 	CU_ASSERT_FATAL(heap <= MEM_SIZE);
 	return DMAP + p;
-}
-
-/* xorshift64* with a fixed seed: the random tests are reproducible */
-static u64 rs = 0x9e3779b97f4a7c15ull;
-
-static u64 rnd(void)
-{
-	rs ^= rs >> 12;
-	rs ^= rs << 25;
-	rs ^= rs >> 27;
-	return rs * 0x2545f4914f6cdd1dull;
 }
 
 /* --- synthetic task_structs ------------------------------------------- */
@@ -1537,23 +1527,24 @@ static void test_hidden_many(void)
 
 static u64 rnd_word(u64 lo, u64 span)
 {
-	switch (rnd() % 8) {
+	switch (ut_rnd() % 8) {
 	case 0: case 1: case 2:		/* a pointer into the guest */
-		return lo + (rnd() % 3 ? (rnd() % span) & ~7ull : rnd() % span);
+		return lo + (ut_rnd() % 3 ? (ut_rnd() % span) & ~7ull :
+			     ut_rnd() % span);
 	case 3:
-		return rnd() % 0x500;
+		return ut_rnd() % 0x500;
 	case 4:
-		return rnd();
+		return ut_rnd();
 	case 5: {			/* text */
 		u64 v = 0;
 		int i;
 
 		for (i = 0; i < 8; i++)
-			v |= (u64)(rnd() % 5 ? 0x20 + rnd() % 95 : 0) << (8 * i);
+			v |= (u64)(ut_rnd() % 5 ? 0x20 + ut_rnd() % 95 : 0) << (8 * i);
 		return v;
 	}
 	case 6:
-		return I_IDLE | (rnd() % 4 ? 0 : rnd() << 32);
+		return I_IDLE | (ut_rnd() % 4 ? 0 : ut_rnd() << 32);
 	default:
 		return 0;
 	}
@@ -1569,7 +1560,7 @@ static void run_hostile(u64 init, const u32 *hints, u32 nh)
 	u32 i;
 	int ret;
 
-	ret = ng_task_layout_find(&mmu, init, rnd() % 2 ? INIT_MM : 0, hints,
+	ret = ng_task_layout_find(&mmu, init, ut_rnd() % 2 ? INIT_MM : 0, hints,
 				  nh, &lo, &why);
 	CU_ASSERT(ret == 0 || ret == -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(why);
@@ -1598,13 +1589,13 @@ static void run_hostile(u64 init, const u32 *hints, u32 nh)
 		rnd_err++;
 	}
 	/* a walk with a random layout */
-	rl.tasks = rnd() % 0x1000;
-	rl.pid = rnd() % 0x1000;
+	rl.tasks = ut_rnd() % 0x1000;
+	rl.pid = ut_rnd() % 0x1000;
 	rl.tgid = rl.pid + 4;
-	rl.comm = rnd() % 0x1000;
-	rl.real_parent = rnd() % 0x1000;
-	rl.mm = rnd() % 0x1000;
-	rl.state = rnd() % 64;
+	rl.comm = ut_rnd() % 0x1000;
+	rl.real_parent = ut_rnd() % 0x1000;
+	rl.mm = ut_rnd() % 0x1000;
+	rl.state = ut_rnd() % 64;
 	ret = walk(init, &rl);
 	CU_ASSERT(ret <= NG_TASKS_MAX);
 	CU_ASSERT(nseen <= NG_TASKS_MAX);
@@ -1613,29 +1604,29 @@ static void run_hostile(u64 init, const u32 *hints, u32 nh)
 /* A realistic guest with a few dozen words overwritten. */
 static void random_corrupt(void)
 {
-	const struct layout *l = rnd() % 2 ? &LA : &LB;
-	u32 hints[3], nh = rnd() % 4, i, k = 1 + rnd() % 40;
+	const struct layout *l = ut_rnd() % 2 ? &LA : &LB;
+	u32 hints[3], nh = ut_rnd() % 4, i, k = 1 + ut_rnd() % 40;
 	u64 span;
 
 	build_std(l);
 	span = heap - HEAP0;
 	for (i = 0; i < k; i++) {
 		u64 v = rnd_word(DMAP + HEAP0, span);
-		int t = (int)(rnd() % G.n);
-		u64 off = rnd() % 5 ? (rnd() % (l->comm + 16)) & ~7ull :
-				      rnd() % (l->comm + 8);
+		int t = (int)(ut_rnd() % G.n);
+		u64 off = ut_rnd() % 5 ? (ut_rnd() % (l->comm + 16)) & ~7ull :
+				      ut_rnd() % (l->comm + 8);
 
-		if (rnd() % 3 == 0)	/* aim at the fields that matter */
+		if (ut_rnd() % 3 == 0)	/* aim at the fields that matter */
 			off = (u64[]){ l->tasks, l->tasks + 8, l->pid,
 				       l->real_parent, l->mm, l->mm + 8,
-				       l->state, l->comm }[rnd() % 8];
+				       l->state, l->comm }[ut_rnd() % 8];
 		wr64(G.t[t].va + off, v);
 	}
-	if (rnd() % 10 == 0)	/* a page-table entry too */
-		put64(PG + (rnd() % (next_table - PG)) / 8 * 8,
-		      rnd_word(0, MEM_SIZE) | (rnd() % 2 ? P : 0));
+	if (ut_rnd() % 10 == 0)	/* a page-table entry too */
+		put64(PG + (ut_rnd() % (next_table - PG)) / 8 * 8,
+		      rnd_word(0, MEM_SIZE) | (ut_rnd() % 2 ? P : 0));
 	for (i = 0; i < nh && i < 3; i++)
-		hints[i] = rnd() % 2 ? l->tasks : (u32)rnd_word(0, l->comm);
+		hints[i] = ut_rnd() % 2 ? l->tasks : (u32)rnd_word(0, l->comm);
 	run_hostile(INIT_VA, hints, nh > 3 ? 3 : nh);
 }
 
@@ -1643,16 +1634,16 @@ static void random_corrupt(void)
 static void random_garbage(void)
 {
 	u64 span = 128 << 10, base, i, init;
-	u32 hints[2] = { (u32)(rnd() % 0x1000) & ~7u, (u32)rnd() };
+	u32 hints[2] = { (u32)(ut_rnd() % 0x1000) & ~7u, (u32)ut_rnd() };
 
 	mem_reset();
 	base = halloc(span);
 	for (i = 0; i < span; i += 8)
 		wr64(base + i, rnd_word(base, span));
-	init = base + (rnd() % (span / 2));
-	if (rnd() % 8)
-		wrbytes(init + 16 + rnd() % 0x1000, "swapper/0", 10);
-	run_hostile(init, hints, (u32)(rnd() % 3));
+	init = base + (ut_rnd() % (span / 2));
+	if (ut_rnd() % 8)
+		wrbytes(init + 16 + ut_rnd() % 0x1000, "swapper/0", 10);
+	run_hostile(init, hints, (u32)(ut_rnd() % 3));
 }
 
 /*
@@ -1662,10 +1653,11 @@ static void random_garbage(void)
  */
 static void random_layout(void)
 {
-	u32 comm = rnd() % 4 ? 64 + (rnd() % 0x300) * 8 : 16 + rnd() % 48;
-	u32 n = 2 + rnd() % 40, slots = comm / 8, i, j;
+	u32 comm = ut_rnd() % 4 ? 64 + (ut_rnd() % 0x300) * 8 :
+		   16 + ut_rnd() % 48;
+	u32 n = 2 + ut_rnd() % 40, slots = comm / 8, i, j;
 	u32 tasks, pid, parent, mm, state, stride = comm + 64;
-	bool zero = rnd() % 2, placed;
+	bool zero = ut_rnd() % 2, placed;
 	u8 used[0x400] = { 0 };
 	u64 va[42], base, span;
 	u32 pids[42];
@@ -1675,7 +1667,7 @@ static void random_layout(void)
 		u32 tries = 0;						\
 		placed = false;						\
 		while (!placed && tries++ < 64 && (max) >= (nslots)) {	\
-			u32 s = rnd() % ((max) - (nslots) + 1), q;	\
+			u32 s = ut_rnd() % ((max) - (nslots) + 1), q;	\
 			bool free_ = true;				\
 			for (q = 0; q < (nslots); q++)			\
 				free_ &= !used[s + q];			\
@@ -1719,7 +1711,7 @@ static void random_layout(void)
 			for (j = 0; j < comm + 16; j += 8)
 				wr64(va[i] + j, rnd_word(base, span));
 		do {
-			pids[i] = i ? 1 + rnd() % (i < 2 ? 1 : 5000) : 0;
+			pids[i] = i ? 1 + ut_rnd() % (i < 2 ? 1 : 5000) : 0;
 			for (j = 1; j < i && pids[i] != pids[j]; j++)
 				;
 		} while (i && (j < i || pids[i] == I_IDLE));
@@ -1731,12 +1723,12 @@ static void random_layout(void)
 		}
 		if (state != NONE)
 			wr32(va[i] + state, !i ? 0 : i == 1 ? 1 :
-				i % 3 ? I_IDLE : (u32)(rnd() % 3));
+				i % 3 ? I_IDLE : (u32)(ut_rnd() % 3));
 		if (parent != NONE)
 			wr64(va[i] + parent, i < 2 ? INIT_VA :
-				va[rnd() % i]);
+				va[ut_rnd() % i]);
 		if (mm != NONE) {
-			u64 m = i && rnd() % 2 ? DMAP + 0xe00000 + i * 64ull : 0;
+			u64 m = i && ut_rnd() % 2 ? DMAP + 0xe00000 + i * 64ull : 0;
 
 			wr64(va[i] + mm, m);
 			wr64(va[i] + mm + 8, i ? m : INIT_MM);
@@ -1745,8 +1737,8 @@ static void random_layout(void)
 				wr64(va[i] + mm + 8, DMAP + 0xe00000 + 64);
 		}
 		snprintf(c, sizeof(c), i ? "task%u" : "swapper/0", i);
-		if (rnd() % 50 == 0)
-			c[rnd() % 8] = (char)rnd();
+		if (ut_rnd() % 50 == 0)
+			c[ut_rnd() % 8] = (char)ut_rnd();
 		wrbytes(va[i] + comm, c, sizeof(c));
 	}
 	for (i = 0; i < n; i++) {
@@ -1778,7 +1770,7 @@ static void random_layout(void)
 			CU_ASSERT_EQUAL(lo.ntasks, n);
 		}
 	}
-	run_hostile(INIT_VA, &tasks, (u32)(rnd() % 2));
+	run_hostile(INIT_VA, &tasks, (u32)(ut_rnd() % 2));
 }
 
 static void test_random(void)
@@ -1805,51 +1797,45 @@ static void test_random(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "layout A found exactly", test_layout_a },
+		{ "layout B found exactly", test_layout_b },
+		{ "tasks at other addresses", test_layout_moved },
+		{ "four tasks", test_layout_minimal },
+		{ "hints first, wrong hints ignored", test_hints },
+		{ "walk: every task as built", test_walk },
+		{ "task read, comm sanitised", test_task_read },
+		{ "cyclic lists", test_cyclic },
+		{ "broken links", test_broken_links },
+		{ "bad comms", test_bad_comm },
+		{ "bad pids, parents, mms, states", test_bad_pids },
+		{ "init_task unreadable or not swapper", test_init_task },
+		{ "5000, 32768, 32769, 40000 tasks", test_long_lists },
+		{ "short task images", test_short_image },
+		{ "list changing while read", test_changing },
+		{ "PF_* flags word", test_flags },
+		{ "seen set bounded", test_seen_set },
+		{ "task list as a set", test_tlist },
+		{ "hidden tasks judged", test_hidden },
+		{ "many hidden tasks", test_hidden_many },
+		{ "500 random guests", test_random },
+	};
+	static const struct ut_suite suite = {
+		.name = "analyse", UT_TESTS(tests),
+	};
+	int ret;
 
 	fm.size = MEM_SIZE;
 	fm.bytes = calloc(1, MEM_SIZE);
 	seen_cap = NG_TASKS_MAX + 16;
 	seen = calloc(seen_cap, sizeof(*seen));
 	fm.dirty = MEM_SIZE;
-	if (!fm.bytes || !seen || ng_tlist_alloc(&hl, NG_TASKS_MAX) ||
-	    CU_initialize_registry() != CUE_SUCCESS)
+	if (!fm.bytes || !seen || ng_tlist_alloc(&hl, NG_TASKS_MAX))
 		return 1;
-	s = CU_add_suite("analyse", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "layout A found exactly", test_layout_a) ||
-	    !CU_add_test(s, "layout B found exactly", test_layout_b) ||
-	    !CU_add_test(s, "tasks at other addresses", test_layout_moved) ||
-	    !CU_add_test(s, "four tasks", test_layout_minimal) ||
-	    !CU_add_test(s, "hints first, wrong hints ignored", test_hints) ||
-	    !CU_add_test(s, "walk: every task as built", test_walk) ||
-	    !CU_add_test(s, "task read, comm sanitised", test_task_read) ||
-	    !CU_add_test(s, "cyclic lists", test_cyclic) ||
-	    !CU_add_test(s, "broken links", test_broken_links) ||
-	    !CU_add_test(s, "bad comms", test_bad_comm) ||
-	    !CU_add_test(s, "bad pids, parents, mms, states", test_bad_pids) ||
-	    !CU_add_test(s, "init_task unreadable or not swapper",
-			 test_init_task) ||
-	    !CU_add_test(s, "5000, 32768, 32769, 40000 tasks",
-			 test_long_lists) ||
-	    !CU_add_test(s, "short task images", test_short_image) ||
-	    !CU_add_test(s, "list changing while read", test_changing) ||
-	    !CU_add_test(s, "PF_* flags word", test_flags) ||
-	    !CU_add_test(s, "seen set bounded", test_seen_set) ||
-	    !CU_add_test(s, "task list as a set", test_tlist) ||
-	    !CU_add_test(s, "hidden tasks judged", test_hidden) ||
-	    !CU_add_test(s, "many hidden tasks", test_hidden_many) ||
-	    !CU_add_test(s, "500 random guests", test_random)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	ut_rnd_seed(0x9e3779b97f4a7c15ull);
+	ret = ut_run(&suite);
 	ng_tlist_free(&hl);
 	free(seen);
 	free(fm.bytes);
-	return fails ? 1 : 0;
+	return ret;
 }

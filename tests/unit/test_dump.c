@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <CUnit/Basic.h>
 
 #include "dump.h"
+#include "ut.h"
 
-static char tmpdir[] = "/tmp/ng_test_dump.XXXXXX";
+static char tmpdir[64];
 static char path[256];
 
 /* ---- building cores ---------------------------------------------------- */
@@ -725,17 +725,6 @@ static void test_truncated(void)
 	free(c.b);
 }
 
-/* xorshift64* */
-static u64 rs = 0x8badf00ddeadbeefull;
-
-static u64 rnd(void)
-{
-	rs ^= rs >> 12;
-	rs ^= rs << 25;
-	rs ^= rs >> 27;
-	return rs * 0x2545f4914f6cdd1dull;
-}
-
 static void test_random(void)
 {
 	struct spec s = std_spec();
@@ -748,22 +737,22 @@ static void test_random(void)
 	b = malloc(8192);
 	CU_ASSERT_FATAL(b != NULL);
 	for (i = 0; i < 200; i++) {
-		size_t len = rnd() % 8192;
+		size_t len = ut_rnd() % 8192;
 
 		for (j = 0; j < len; j++)
-			b[j] = (u8)rnd();
+			b[j] = (u8)ut_rnd();
 		expect_error(b, len, NULL);
 	}
 	/* noise behind a valid ELF header */
 	build(&s, &c);
 	for (i = 0; i < 200; i++) {
-		size_t len = 64 + rnd() % 8000;
+		size_t len = 64 + ut_rnd() % 8000;
 
 		memcpy(b, c.b, 64);
 		for (j = 64; j < len; j++)
-			b[j] = (u8)rnd();
+			b[j] = (u8)ut_rnd();
 		if (i % 2)
-			w16(b + 56, rnd() % 8);
+			w16(b + 56, ut_rnd() % 8);
 		expect_error(b, len, NULL);
 	}
 	free(b);
@@ -774,18 +763,18 @@ static void test_random(void)
 		struct ng_dump d;
 		char err[512];
 		u8 *m = malloc(c.len);
-		size_t k, nflip = 1 + rnd() % 8;
+		size_t k, nflip = 1 + ut_rnd() % 8;
 		int ret;
 
 		CU_ASSERT_FATAL(m != NULL);
 		memcpy(m, c.b, c.len);
 		for (k = 0; k < nflip; k++) {
-			size_t at = rnd() % c.seg_off[0];
+			size_t at = ut_rnd() % c.seg_off[0];
 
-			if (rnd() % 2)
-				m[at] = (u8)rnd();
+			if (ut_rnd() % 2)
+				m[at] = (u8)ut_rnd();
 			else
-				m[at] ^= 1u << (rnd() % 8);
+				m[at] ^= 1u << (ut_rnd() % 8);
 		}
 		err[0] = '\0';
 		ret = open_bytes(m, c.len, &d, err, sizeof(err));
@@ -802,8 +791,8 @@ static void test_random(void)
 				CU_ASSERT(d.segs[v].off + d.segs[v].size <=
 					  d.size);
 			for (v = 0; v < 64; v++)
-				d.mem.read(d.mem.ctx, rnd() % 0x200000, buf,
-					   rnd() % 64);
+				d.mem.read(d.mem.ctx, ut_rnd() % 0x200000, buf,
+					   ut_rnd() % 64);
 			ret = ng_dump_anchor(&d);
 			CU_ASSERT(ret == -ENOENT ||
 				  (ret >= 0 && (unsigned int)ret < d.nvcpus));
@@ -822,23 +811,14 @@ static void test_random(void)
 /* A real dump, when the cache has one. */
 static void test_real_dump(void)
 {
-	const char *cache = getenv("NOGAP_CACHE");
 	char p[512], err[512];
 	struct ng_dump d;
 	struct ng_mmu mmu;
 	u8 buf[64];
 	int a;
 
-	/* ${NOGAP_CACHE:-$HOME/.cache/nogap} */
-	if (cache && *cache)
-		snprintf(p, sizeof(p), "%s/dumps/%s", cache, "6.1.0-50-amd64.elf");
-	else
-		snprintf(p, sizeof(p), "%s/.cache/nogap/dumps/%s",
-			 getenv("HOME") ? getenv("HOME") : "", "6.1.0-50-amd64.elf");
-	if (access(p, R_OK)) {
-		printf("\n  skipped: no %s ", p);
+	if (!ut_cached_dump(p, sizeof(p), "6.1.0-50-amd64.elf"))
 		return;
-	}
 	CU_ASSERT_EQUAL_FATAL(ng_dump_open(&d, p, err, sizeof(err)), 0);
 	CU_ASSERT(d.nsegs >= 1);
 	CU_ASSERT(d.nvcpus >= 1);
@@ -857,37 +837,28 @@ static void test_real_dump(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "valid core: segments, vCPUs, reads, walk", test_valid },
+		{ "PN_XNUM, extra NT_PRSTATUS, old QEMU state", test_variants },
+		{ "anchor choice", test_anchor },
+		{ "not ELF, wrong class/machine", test_not_elf },
+		{ "bad program headers and segments", test_bad_phdrs },
+		{ "notes with lying sizes", test_bad_notes },
+		{ "truncated files", test_truncated },
+		{ "random bytes and mutations", test_random },
+		{ "real dump (cache)", test_real_dump },
+	};
+	static const struct ut_suite suite = {
+		.name = "dump", UT_TESTS(tests),
+	};
+	int ret;
 
-	if (!mkdtemp(tmpdir))
+	if (ut_mkdtemp(tmpdir, sizeof(tmpdir), "ng_test_dump"))
 		return 1;
 	snprintf(path, sizeof(path), "%s/core.elf", tmpdir);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("dump", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "valid core: segments, vCPUs, reads, walk",
-			 test_valid) ||
-	    !CU_add_test(s, "PN_XNUM, extra NT_PRSTATUS, old QEMU state",
-			 test_variants) ||
-	    !CU_add_test(s, "anchor choice", test_anchor) ||
-	    !CU_add_test(s, "not ELF, wrong class/machine", test_not_elf) ||
-	    !CU_add_test(s, "bad program headers and segments",
-			 test_bad_phdrs) ||
-	    !CU_add_test(s, "notes with lying sizes", test_bad_notes) ||
-	    !CU_add_test(s, "truncated files", test_truncated) ||
-	    !CU_add_test(s, "random bytes and mutations", test_random) ||
-	    !CU_add_test(s, "real dump (cache)", test_real_dump)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
+	ut_rnd_seed(0x8badf00ddeadbeefull);
+	ret = ut_run(&suite);
 	printf("\n%lu damaged files refused\n", refusals);
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	unlink(path);
-	rmdir(tmpdir);
-	return fails ? 1 : 0;
+	ut_rmdir(tmpdir);
+	return ret;
 }

@@ -15,27 +15,11 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "ut.h"
 
 static char dir[64];
 static char dest[128];
 static char err[512];
-
-static void empty_dir(void)
-{
-	struct dirent *de;
-	char p[512];
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-}
 
 static int count_entries(void)
 {
@@ -54,11 +38,7 @@ static int count_entries(void)
 
 static int init_suite(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/ng-fileio.XXXXXX",
-		 t && strlen(t) < 32 ? t : "/tmp");
-	if (!mkdtemp(dir))
+	if (ut_mkdtemp(dir, sizeof(dir), "ng-fileio"))
 		return -1;
 	snprintf(dest, sizeof(dest), "%s/out.bin", dir);
 	return 0;
@@ -66,8 +46,7 @@ static int init_suite(void)
 
 static int clean_suite(void)
 {
-	empty_dir();
-	return rmdir(dir);
+	return ut_rmdir(dir);
 }
 
 /* The whole content of path, NUL-terminated, or NULL. */
@@ -97,7 +76,7 @@ static void test_commit(void)
 	char *s;
 	size_t len;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	CU_ASSERT_EQUAL_FATAL(ng_outfile_open(&o, dest, err, sizeof(err)), 0);
 	/* the temporary file sits beside the destination, hidden */
 	CU_ASSERT_EQUAL(strncmp(o.tmp, dir, strlen(dir)), 0);
@@ -131,7 +110,7 @@ static void test_replace(void)
 	char *s;
 	size_t len;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	write_file(dest, "old");
 	CU_ASSERT_EQUAL_FATAL(ng_outfile_open(&o, dest, err, sizeof(err)), 0);
 	ng_outfile_write(&o, "new content", 11);
@@ -151,7 +130,7 @@ static void test_abort(void)
 	char *s;
 	size_t len;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	CU_ASSERT_EQUAL_FATAL(ng_outfile_open(&o, dest, err, sizeof(err)), 0);
 	ng_outfile_write(&o, "x", 1);
 	ng_outfile_abort(&o);
@@ -179,7 +158,7 @@ static void test_binary_helpers(void)
 	u8 *buf;
 	size_t len;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	CU_ASSERT_EQUAL_FATAL(ng_outfile_open(&o, dest, err, sizeof(err)), 0);
 	ng_outfile_write(&o, "????", 4);
 	ng_outfile_le16(&o, 0x1234);
@@ -209,7 +188,7 @@ static void test_sticky_error(void)
 {
 	struct ng_outfile o;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	CU_ASSERT_EQUAL_FATAL(ng_outfile_open(&o, dest, err, sizeof(err)), 0);
 	ng_outfile_write(&o, "abc", 3);
 	CU_ASSERT_EQUAL(ng_outfile_pwrite(&o, 2, "xy", 2), -EINVAL);
@@ -232,7 +211,7 @@ static void test_open_errors(void)
 	struct ng_outfile o;
 	char p[256];
 
-	empty_dir();
+	ut_empty_dir(dir);
 	snprintf(p, sizeof(p), "%s/missing/out.bin", dir);
 	CU_ASSERT_EQUAL(ng_outfile_open(&o, p, err, sizeof(err)), -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
@@ -251,7 +230,7 @@ static void test_too_many(void)
 	char p[NG_OUTFILE_MAX + 1][128];
 	int i;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	for (i = 0; i <= NG_OUTFILE_MAX; i++)
 		snprintf(p[i], sizeof(p[i]), "%s/f%d", dir, i);
 	for (i = 0; i < NG_OUTFILE_MAX; i++)
@@ -308,7 +287,7 @@ static void test_write_error(void)
 {
 	int st;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	st = in_child(child_fsize);
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CU_ASSERT_EQUAL(count_entries(), 0);
@@ -330,7 +309,7 @@ static void test_exit_cleanup(void)
 {
 	int st;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	st = in_child(child_exit);
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 3);
 	CU_ASSERT_EQUAL(count_entries(), 0);
@@ -362,7 +341,7 @@ static void test_signal_cleanup(void)
 {
 	int st;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	st = in_child(child_sigterm);
 	CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
 	CU_ASSERT_EQUAL(count_entries(), 0);
@@ -380,7 +359,7 @@ static void test_signal_from_parent(void)
 	char c;
 	pid_t pid;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	CU_ASSERT_EQUAL_FATAL(pipe(pfd), 0);
 	fflush(NULL);
 	pid = fork();
@@ -418,7 +397,7 @@ static void test_fork_keeps_parent_temp(void)
 	size_t len;
 	int st;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	CU_ASSERT_EQUAL_FATAL(ng_outfile_open(&o, dest, err, sizeof(err)), 0);
 	ng_outfile_write(&o, "parent", 6);
 	st = in_child(child_plain_exit);
@@ -436,7 +415,7 @@ static void test_read_file(void)
 	u8 *buf;
 	size_t len;
 
-	empty_dir();
+	ut_empty_dir(dir);
 	write_file(dest, "0123456789");
 	CU_ASSERT_EQUAL(ng_read_file(dest, &buf, &len, 10, err,
 				     sizeof(err)), 0);
@@ -488,10 +467,7 @@ static void test_read_special(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct ut_test tests[] = {
 		{ "commit", test_commit },
 		{ "replace existing", test_replace },
 		{ "abort", test_abort },
@@ -507,6 +483,10 @@ int main(void)
 		{ "read file", test_read_file },
 		{ "read special files", test_read_special },
 	};
+	static const struct ut_suite suite = {
+		.name = "fileio", .verbose = true, UT_TESTS(tests),
+		.init = init_suite, .clean = clean_suite,
+	};
 
 	/*
 	 * A shell starts background jobs (CI runs us so) with SIGINT ignored,
@@ -515,25 +495,5 @@ int main(void)
 	 */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("fileio", init_suite, clean_suite);
-	if (!s)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() +
-		CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return ut_run(&suite);
 }

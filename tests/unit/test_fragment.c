@@ -28,21 +28,11 @@
 
 #include "fragment.h"
 #include "insn.h"
+#include "ut.h"
 
 #define TEXT0	0xffffffff81000000ull	/* a kernel-like text start */
 #define DATA0	0xffffffff82001230ull	/* a data address outside the text */
 #define EXTFN	0xffffffff80f00000ull	/* a function outside the text */
-
-/* xorshift64*: reproducible test data */
-static u64 rng_state = 0x2545f4914f6cdd1dull;
-
-static u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 /* The assembler (asmb.h) over a buffer of its own. */
 static void asm_init(struct asmb *a, u64 base, size_t cap)
@@ -780,24 +770,24 @@ static void test_random_texts(void)
 		else if (i == 1)
 			size = MAXSZ;
 		else
-			size = 1 + rng() % (1ull << (1 + rng() % 18));
+			size = 1 + ut_rnd() % (1ull << (1 + ut_rnd() % 18));
 		if (size > MAXSZ)
 			size = MAXSZ;
 		if (i % 10 == 9)	/* text that ends at the top of memory */
 			start = (0 - size) & ~15ull;
 		else
-			start = TEXT0 + (rng() & 0xfff);
+			start = TEXT0 + (ut_rnd() & 0xfff);
 		if (start + size < start && start + size != 0)
 			start = TEXT0;
 		t = malloc(size);
 		CU_ASSERT_FATAL(t != NULL);
 		for (u64 j = 0; j < size; j++)
-			t[j] = (u8)(rng() >> 56);
+			t[j] = (u8)(ut_rnd() >> 56);
 		/* some texts with kernel-ish padding and branches mixed in */
 		if (i % 3 == 0)
-			for (u64 j = 0; j + 16 <= size; j += 64 + rng() % 128)
-				memset(t + j, (rng() & 1) ? 0xcc : 0x90,
-				       1 + rng() % 15);
+			for (u64 j = 0; j + 16 <= size; j += 64 + ut_rnd() % 128)
+				memset(t + j, (ut_rnd() & 1) ? 0xcc : 0x90,
+				       1 + ut_rnd() % 15);
 		ret = ng_image_analyse(&img, start, t, size, &ng_md5_hasher);
 		if (ret) {
 			fails++;
@@ -879,38 +869,28 @@ static void test_bad_args(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "a: same function at two addresses", test_position },
+		{ "b: struct displacements in spec only", test_displacement },
+		{ "c: ftrace nop and endbr64 at entry", test_entry },
+		{ "d: jcc rel8 vs rel32", test_branches },
+		{ "e: ret; int3 vs ret", test_ret_int3 },
+		{ "e: return thunk and __fentry__ statistics", test_thunks },
+		{ "f: kernel-address immediates", test_kaddr_imm },
+		{ "g: discovery: padding, mid-function call target",
+		  test_discovery_padding },
+		{ "g: discovery: endbr64, far jump, ud1",
+		  test_discovery_markers },
+		{ "g: discovery: __pfx_ area, poisoned endbr64",
+		  test_discovery_pfx },
+		{ "h: 200 random texts", test_random_texts },
+		{ "h: all-int3 and all-zero texts", test_uniform_texts },
+		{ "bad arguments, one-byte text", test_bad_args },
+	};
+	static const struct ut_suite suite = {
+		.name = "fragment", .verbose = true, UT_TESTS(tests),
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("fragment", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "a: same function at two addresses", test_position) ||
-	    !CU_add_test(s, "b: struct displacements in spec only",
-			 test_displacement) ||
-	    !CU_add_test(s, "c: ftrace nop and endbr64 at entry", test_entry) ||
-	    !CU_add_test(s, "d: jcc rel8 vs rel32", test_branches) ||
-	    !CU_add_test(s, "e: ret; int3 vs ret", test_ret_int3) ||
-	    !CU_add_test(s, "e: return thunk and __fentry__ statistics",
-			 test_thunks) ||
-	    !CU_add_test(s, "f: kernel-address immediates", test_kaddr_imm) ||
-	    !CU_add_test(s, "g: discovery: padding, mid-function call target",
-			 test_discovery_padding) ||
-	    !CU_add_test(s, "g: discovery: endbr64, far jump, ud1",
-			 test_discovery_markers) ||
-	    !CU_add_test(s, "g: discovery: __pfx_ area, poisoned endbr64",
-			 test_discovery_pfx) ||
-	    !CU_add_test(s, "h: 200 random texts", test_random_texts) ||
-	    !CU_add_test(s, "h: all-int3 and all-zero texts",
-			 test_uniform_texts) ||
-	    !CU_add_test(s, "bad arguments, one-byte text", test_bad_args)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	ut_rnd_seed(0x2545f4914f6cdd1dull);
+	return ut_run(&suite);
 }

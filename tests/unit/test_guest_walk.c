@@ -9,6 +9,7 @@
 #include <CUnit/Basic.h>
 
 #include "guest_walk.h"
+#include "ut.h"
 
 #define MEM_SIZE	(4u << 20)	/* 4 MiB of "guest RAM" */
 #define PG		4096ull
@@ -499,17 +500,6 @@ static void test_read_virt(void)
 	free(got);
 }
 
-/* xorshift64* */
-static u64 rs = 0x0123456789abcdefull;
-
-static u64 rnd(void)
-{
-	rs ^= rs >> 12;
-	rs ^= rs << 25;
-	rs ^= rs >> 27;
-	return rs * 0x2545f4914f6cdd1dull;
-}
-
 static void test_hostile_random(void)
 {
 	const unsigned long n = 100000;
@@ -521,9 +511,9 @@ static void test_hostile_random(void)
 	/* Random bytes; most entries get P and a frame inside RAM (so walks
 	 * go deep), some any frame, some are left as they are. */
 	for (j = 0; j < fm.size; j += 8) {
-		u64 e = rnd();
+		u64 e = ut_rnd();
 
-		switch (rnd() % 8) {
+		switch (ut_rnd() % 8) {
 		case 0:
 			break;
 		case 1:
@@ -531,24 +521,25 @@ static void test_hostile_random(void)
 			break;
 		case 2:
 			e = (e & ~0x000ffffffffff000ull) | P |
-			    ((rnd() % (fm.size / PG)) * PG);
+			    ((ut_rnd() % (fm.size / PG)) * PG);
 			break;
 		default:	/* a plausible table entry or 4K leaf */
 			e = (e & (RW | US | G | NX)) | P |
-			    ((rnd() % (fm.size / PG)) * PG);
+			    ((ut_rnd() % (fm.size / PG)) * PG);
 			break;
 		}
 		put64(j, e);
 	}
 	for (i = 0; i < n; i++) {
-		struct ng_mmu m = mmu_for(rnd() % 4 ? (rnd() % (fm.size / PG)) *
-					  PG | (rnd() & 0xfff) : rnd(),
-					  rnd() & 1, rnd() & 1);
-		u64 va = rnd();
+		struct ng_mmu m = mmu_for(ut_rnd() % 4 ?
+					  (ut_rnd() % (fm.size / PG)) * PG |
+					  (ut_rnd() & 0xfff) : ut_rnd(),
+					  ut_rnd() & 1, ut_rnd() & 1);
+		u64 va = ut_rnd();
 		struct ng_xlate x;
 		int ret;
 
-		if (rnd() % 4)	/* mostly canonical addresses */
+		if (ut_rnd() % 4)	/* mostly canonical addresses */
 			va = m.la57 ? (u64)((s64)(va << 7) >> 7) :
 				      (u64)((s64)(va << 16) >> 16);
 		fm.reads = 0;
@@ -571,7 +562,7 @@ static void test_hostile_random(void)
 			CU_ASSERT(ret == -EFAULT || ret == -EINVAL);
 		}
 		if (i % 10 == 0) {
-			size_t len = rnd() % (3 * PG);
+			size_t len = ut_rnd() % (3 * PG);
 
 			fm.reads = 0;
 			ret = ng_read_virt(&m, va, buf, len);
@@ -587,34 +578,30 @@ static void test_hostile_random(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "4K page, PCID bits", test_4k },
+		{ "2M and 1G pages, reserved bits", test_2m_1g },
+		{ "5-level paging", test_5level },
+		{ "RW/US/NX accumulation", test_flags },
+		{ "not present at each level", test_not_present },
+		{ "cyclic tables", test_cyclic },
+		{ "tables outside memory", test_outside_memory },
+		{ "non-canonical addresses", test_noncanonical },
+		{ "reads across pages", test_read_virt },
+		{ "100000 walks of random tables", test_hostile_random },
+	};
+	static const struct ut_suite suite = {
+		.name = "guest_walk", UT_TESTS(tests),
+	};
+	int ret;
 
 	fm.size = MEM_SIZE;
 	fm.bytes = calloc(1, MEM_SIZE);
-	if (!fm.bytes || CU_initialize_registry() != CUE_SUCCESS)
+	if (!fm.bytes)
 		return 1;
 	srand(1);
-	s = CU_add_suite("guest_walk", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "4K page, PCID bits", test_4k) ||
-	    !CU_add_test(s, "2M and 1G pages, reserved bits", test_2m_1g) ||
-	    !CU_add_test(s, "5-level paging", test_5level) ||
-	    !CU_add_test(s, "RW/US/NX accumulation", test_flags) ||
-	    !CU_add_test(s, "not present at each level", test_not_present) ||
-	    !CU_add_test(s, "cyclic tables", test_cyclic) ||
-	    !CU_add_test(s, "tables outside memory", test_outside_memory) ||
-	    !CU_add_test(s, "non-canonical addresses", test_noncanonical) ||
-	    !CU_add_test(s, "reads across pages", test_read_virt) ||
-	    !CU_add_test(s, "100000 walks of random tables",
-			 test_hostile_random)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	ut_rnd_seed(0x0123456789abcdefull);
+	ret = ut_run(&suite);
 	free(fm.bytes);
-	return fails ? 1 : 0;
+	return ret;
 }

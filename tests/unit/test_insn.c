@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "insn.h"
+#include "ut.h"
 
 #define MR	NG_IF_MODRM
 #define SB	NG_IF_SIB
@@ -773,25 +774,17 @@ static void test_count(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int failed;
+	static const struct ut_test tests[] = {
+		{ "hand-picked encodings", test_vectors },
+		{ "field layout", test_layout },
+		{ "every cut is -ENODATA", test_truncated },
+		{ "invalid encodings", test_invalid },
+		{ "random buffers", test_random },
+		{ "vector count", test_count },
+	};
+	static const struct ut_suite suite = {
+		.name = "insn", .verbose = true, UT_TESTS(tests),
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	s = CU_add_suite("insn", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "hand-picked encodings", test_vectors) ||
-	    !CU_add_test(s, "field layout", test_layout) ||
-	    !CU_add_test(s, "every cut is -ENODATA", test_truncated) ||
-	    !CU_add_test(s, "invalid encodings", test_invalid) ||
-	    !CU_add_test(s, "random buffers", test_random) ||
-	    !CU_add_test(s, "vector count", test_count)) {
-		CU_cleanup_registry();
-		return CU_get_error();
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return ut_run(&suite);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "json.h"
+#include "ut.h"
 
 static struct ng_json j;
 static FILE *mf;
@@ -345,10 +346,7 @@ static void test_stream_error(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct ut_test tests[] = {
 		{ "compact", test_compact },
 		{ "pretty", test_pretty },
 		{ "nested arrays", test_nested_arrays },
@@ -363,24 +361,9 @@ int main(void)
 		{ "depth limit", test_depth_limit },
 		{ "stream error", test_stream_error },
 	};
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
+	static const struct ut_suite suite = {
+		.name = "json", .verbose = true, UT_TESTS(tests),
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("json", NULL, NULL);
-	if (!s)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return ut_run(&suite);
 }

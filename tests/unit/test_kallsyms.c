@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <CUnit/Basic.h>
 
 #include "kallsyms.h"
+#include "ut.h"
 
-static char tmpdir[] = "/tmp/ng_test_kallsyms.XXXXXX";
+static char tmpdir[64];
 static char path[256];
 
 static void write_text(const char *text, size_t len)
@@ -227,21 +227,12 @@ static void test_missing_file(void)
 /* A real file from a reference boot, when the cache has one. */
 static void test_real_file(void)
 {
-	const char *cache = getenv("NOGAP_CACHE");
 	char p[512], err[256];
 	struct ng_kallsyms ks;
 	size_t i, text = 0;
 
-	/* ${NOGAP_CACHE:-$HOME/.cache/nogap} */
-	if (cache && *cache)
-		snprintf(p, sizeof(p), "%s/dumps/%s", cache, "6.1.0-50-amd64.kallsyms");
-	else
-		snprintf(p, sizeof(p), "%s/.cache/nogap/dumps/%s",
-			 getenv("HOME") ? getenv("HOME") : "", "6.1.0-50-amd64.kallsyms");
-	if (access(p, R_OK)) {
-		printf("\n  skipped: no %s ", p);
+	if (!ut_cached_dump(p, sizeof(p), "6.1.0-50-amd64.kallsyms"))
 		return;
-	}
 	CU_ASSERT_EQUAL_FATAL(ng_kallsyms_load(&ks, p, err, sizeof(err)), 0);
 	CU_ASSERT(ks.nsyms > 50000);
 	for (i = 0; i < ks.nsyms; i++) {
@@ -256,31 +247,24 @@ static void test_real_file(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "valid file, modules skipped", test_valid },
+		{ "stable order of ties", test_stable_many_ties },
+		{ "bad lines with line numbers", test_bad_lines },
+		{ "name length limit", test_name_length },
+		{ "empty and zeroed files", test_empty_and_zero },
+		{ "missing file", test_missing_file },
+		{ "real kallsyms (cache)", test_real_file },
+	};
+	static const struct ut_suite suite = {
+		.name = "kallsyms", UT_TESTS(tests),
+	};
+	int ret;
 
-	if (!mkdtemp(tmpdir))
+	if (ut_mkdtemp(tmpdir, sizeof(tmpdir), "ng_test_kallsyms"))
 		return 1;
 	snprintf(path, sizeof(path), "%s/kallsyms.txt", tmpdir);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("kallsyms", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "valid file, modules skipped", test_valid) ||
-	    !CU_add_test(s, "stable order of ties", test_stable_many_ties) ||
-	    !CU_add_test(s, "bad lines with line numbers", test_bad_lines) ||
-	    !CU_add_test(s, "name length limit", test_name_length) ||
-	    !CU_add_test(s, "empty and zeroed files", test_empty_and_zero) ||
-	    !CU_add_test(s, "missing file", test_missing_file) ||
-	    !CU_add_test(s, "real kallsyms (cache)", test_real_file)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	unlink(path);
-	rmdir(tmpdir);
-	return fails ? 1 : 0;
+	ret = ut_run(&suite);
+	ut_rmdir(tmpdir);
+	return ret;
 }

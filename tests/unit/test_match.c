@@ -25,6 +25,7 @@
 #include "sigdb.h"
 #include "sigdb_build.h"
 #include "kallsyms.h"
+#include "ut.h"
 
 #define DATA0	0xffffffff82800000ull	/* data symbols */
 #define NDATA	8
@@ -146,10 +147,7 @@ struct layout {
 
 static u32 lrng(u64 *s)
 {
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (u32)((*s * 0x2545f4914f6cdd1dull) >> 32);
+	return (u32)(ut_xorshift(s) >> 32);
 }
 
 static void emit_call(struct asmb *a, const struct layout *l, int callee)
@@ -682,27 +680,17 @@ static void test_bad_args(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "fixture: designed duplicates only", test_fixture },
+		{ "reference vs itself elsewhere", test_self },
+		{ "changed, removed, inserted, stubs, twins", test_one_kernel },
+		{ "two kernels: primary and fallback", test_two_kernels },
+		{ "bad arguments", test_bad_args },
+	};
+	static const struct ut_suite suite = {
+		.name = "match", .verbose = true, UT_TESTS(tests),
+	};
 
 	funcs_init();
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("match", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "fixture: designed duplicates only", test_fixture) ||
-	    !CU_add_test(s, "reference vs itself elsewhere", test_self) ||
-	    !CU_add_test(s, "changed, removed, inserted, stubs, twins",
-			 test_one_kernel) ||
-	    !CU_add_test(s, "two kernels: primary and fallback",
-			 test_two_kernels) ||
-	    !CU_add_test(s, "bad arguments", test_bad_args)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return ut_run(&suite);
 }

@@ -10,24 +10,14 @@
 #include <openssl/md5.h>
 
 #include "md5.h"
-
-/* xorshift64*: reproducible test data without libc's rand() */
-static u64 rng_state = 0x9e3779b97f4a7c15ull;
-
-static u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+#include "ut.h"
 
 static void fill(u8 *p, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		p[i] = (u8)(rng() >> 56);
+		p[i] = (u8)(ut_rnd() >> 56);
 }
 
 static void hex(const u8 *d, char *out)
@@ -86,18 +76,18 @@ static void md5_chunked(const u8 *buf, size_t len, u8 out[NG_MD5_LEN])
 	while (off < len) {
 		size_t n;
 
-		switch (rng() % 4) {
+		switch (ut_rnd() % 4) {
 		case 0:
-			n = rng() % 4;		/* tiny, also empty updates */
+			n = ut_rnd() % 4;	/* tiny, also empty updates */
 			break;
 		case 1:
-			n = rng() % 70;
+			n = ut_rnd() % 70;
 			break;
 		case 2:
-			n = 64 * (rng() % 4);
+			n = 64 * (ut_rnd() % 4);
 			break;
 		default:
-			n = rng() % (len + 1);
+			n = ut_rnd() % (len + 1);
 			break;
 		}
 		if (n > len - off)
@@ -116,8 +106,8 @@ static void test_random_vs_openssl(void)
 
 	CU_ASSERT_FATAL(buf != NULL);
 	for (i = 0; i < N; i++) {
-		size_t len = rng() % (MAXLEN + 1);
-		size_t shift = rng() % 16;	/* unaligned inputs too */
+		size_t len = ut_rnd() % (MAXLEN + 1);
+		size_t shift = ut_rnd() % 16;	/* unaligned inputs too */
 		u8 ours[NG_MD5_LEN], ref[NG_MD5_LEN], one[NG_MD5_LEN];
 
 		fill(buf + shift, len);
@@ -191,25 +181,16 @@ static void test_million_a(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "RFC 1321 A.5 vectors", test_rfc1321 },
+		{ "10000 random buffers vs OpenSSL", test_random_vs_openssl },
+		{ "1 MiB and padding boundaries", test_large_and_boundaries },
+		{ "one million 'a'", test_million_a },
+	};
+	static const struct ut_suite suite = {
+		.name = "md5", UT_TESTS(tests),
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("md5", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "RFC 1321 A.5 vectors", test_rfc1321) ||
-	    !CU_add_test(s, "10000 random buffers vs OpenSSL",
-			 test_random_vs_openssl) ||
-	    !CU_add_test(s, "1 MiB and padding boundaries",
-			 test_large_and_boundaries) ||
-	    !CU_add_test(s, "one million 'a'", test_million_a)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	ut_rnd_seed(0x9e3779b97f4a7c15ull);
+	return ut_run(&suite);
 }

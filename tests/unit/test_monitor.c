@@ -15,6 +15,7 @@
 
 #include "ng_env.h"
 #include "nl.h"
+#include "ut.h"
 
 static struct nl_msg *ev(u8 type, u64 seq, u64 drops, u32 vm)
 {
@@ -249,10 +250,7 @@ static void test_lost(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct ut_test tests[] = {
 		{ "hidden-process and kill", test_hidden_and_kill },
 		{ "text-write", test_text_write },
 		{ "call", test_call },
@@ -260,24 +258,9 @@ int main(void)
 		{ "malformed events refused", test_malformed },
 		{ "lost events reported", test_lost },
 	};
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
+	static const struct ut_suite suite = {
+		.name = "monitor", .verbose = true, UT_TESTS(tests),
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("monitor", NULL, NULL);
-	if (!s)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return ut_run(&suite);
 }

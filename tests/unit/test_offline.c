@@ -26,6 +26,7 @@
 #include "sigdb_build.h"
 #include "kallsyms.h"
 #include "offline.h"
+#include "ut.h"
 
 #define MIN_RECALL	95.0
 #define MIN_PRECISION	99.5
@@ -97,18 +98,12 @@ static bool readable(const char *p)
 /* Resolve both kernels' files; false with setup_err set if anything lacks. */
 static bool setup(void)
 {
-	const char *cache = getenv("NOGAP_CACHE");
-	const char *home = getenv("HOME");
 	char dir[PATH_MAX], kt[PATH_MAX];
 	struct kfiles *ks[2] = { &ref, &tgt };
 	FILE *f;
 	int i;
 
-	if (cache && *cache)
-		snprintf(dir, sizeof(dir), "%s/dumps", cache);
-	else
-		snprintf(dir, sizeof(dir), "%s/.cache/nogap/dumps",
-			 home ? home : "");
+	ut_dumps_dir(dir, sizeof(dir));
 	f = open_kernels_txt(kt, sizeof(kt));
 	if (!f) {
 		snprintf(setup_err, sizeof(setup_err),
@@ -382,21 +377,13 @@ static void test_end_to_end(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "ref61 DB names t61 (score.py rules)", test_end_to_end },
+	};
+	static const struct ut_suite suite = {
+		.name = "offline", .verbose = true, UT_TESTS(tests),
+	};
 	bool have = setup();	/* if not, the test says why and fails */
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("offline", NULL, NULL);
-	if (!s || !CU_add_test(s, "ref61 DB names t61 (score.py rules)",
-			       test_end_to_end)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return (fails || !have) ? 1 : 0;
+	return (ut_run(&suite) || !have) ? 1 : 0;
 }

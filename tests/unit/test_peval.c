@@ -12,6 +12,7 @@
 
 #include "peval.h"
 #include "policy.h"
+#include "ut.h"
 
 static void test_glob(void)
 {
@@ -223,10 +224,7 @@ static void test_default_policy(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct ut_test tests[] = {
 		{ "glob", test_glob },
 		{ "first match, vm, unknown fields", test_first_match },
 		{ "kill never for kernel threads", test_kill_never_kthreads },
@@ -234,27 +232,15 @@ int main(void)
 		{ "when a detector runs", test_wants },
 		{ "the default policy file", test_default_policy },
 	};
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
+	static const struct ut_suite suite = {
+		.name = "peval", .verbose = true, UT_TESTS(tests),
+	};
+	int ret;
 
 	pol = calloc(1, sizeof(*pol));
-	if (!pol || CU_initialize_registry() != CUE_SUCCESS)
+	if (!pol)
 		return 1;
-	s = CU_add_suite("peval", NULL, NULL);
-	if (!s)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	ret = ut_run(&suite);
 	free(pol);
-	return fails ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	free(pol);
-	return 1;
+	return ret;
 }

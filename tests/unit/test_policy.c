@@ -14,6 +14,7 @@
 
 #include "fileio.h"
 #include "policy.h"
+#include "ut.h"
 
 static struct ng_pol *pol;
 static struct ng_pol_errs errs;
@@ -559,9 +560,8 @@ static void test_fuzz(void)
 	len = strlen(good);
 	for (i = 0; i <= len; i++) {
 		/* a copy of exactly i bytes, so ASan sees reads past it */
-		char *t = malloc(i ? i : 1);
+		char *t = ut_memdup(good, i);
 
-		memcpy(t, good, i);
 		if (!ng_policy_parse(t, i, pol, &errs))
 			check_accepted();
 		free(t);
@@ -586,9 +586,8 @@ static void test_fuzz(void)
 			}
 		}
 		{
-			char *t = malloc(n ? n : 1);
+			char *t = ut_memdup(text, n);
 
-			memcpy(t, text, n);
 			if (!ng_policy_parse(t, n, pol, &errs))
 				check_accepted();
 			else
@@ -602,10 +601,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct ut_test tests[] = {
 		{ "valid rules", test_valid },
 		{ "each error with its line", test_errors },
 		{ "many errors, stop after 20", test_many_errors },
@@ -617,29 +613,15 @@ int main(void)
 		{ "default policy", test_default_policy },
 		{ "fuzz: random and truncated input", test_fuzz },
 	};
-	CU_pSuite s;
-	unsigned int fails;
-	size_t i;
+	static const struct ut_suite suite = {
+		.name = "policy", .verbose = true, UT_TESTS(tests),
+	};
+	int ret;
 
 	pol = calloc(1, sizeof(*pol));
 	if (!pol)
 		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("policy", NULL, NULL);
-	if (!s)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	ret = ut_run(&suite);
 	free(pol);
-	return fails ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	free(pol);
-	return 1;
+	return ret;
 }

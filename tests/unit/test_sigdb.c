@@ -26,21 +26,12 @@
 #include "sigdb.h"
 #include "sigdb_build.h"
 #include "kallsyms.h"
+#include "ut.h"
 
 #define DATA0	0xffffffff82400000ull	/* data symbols: DATA0 + k * 0x100 */
 #define NDATA	6
 #define NFN_MAX	64
 #define NSYM_MAX (2 * NFN_MAX + NDATA + 8)
-
-static u64 rng_state = 0x9e3779b97f4a7c15ull;
-
-static u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 /* --- a synthetic reference kernel ---------------------------------------- */
 
@@ -303,10 +294,9 @@ static void check_same(const struct ng_sigdb_kernel *d, const struct ng_dbk *k)
 /* Exact-size heap copy (AddressSanitizer sees reads past the file). */
 static u8 *dup_buf(const u8 *b, u64 n)
 {
-	u8 *c = malloc(n ? n : 1);
+	u8 *c = ut_memdup(b, n);
 
 	CU_ASSERT_FATAL(c != NULL);
-	memcpy(c, b, n);
 	return c;
 }
 
@@ -606,14 +596,15 @@ static void test_checksum(void)
 
 	make_db(&buf, &len, &s);
 	for (i = 0; i < 500; i++) {
-		u8 x = (u8)(1 + rng() % 255);
+		u8 x = (u8)(1 + ut_rnd() % 255);
 
 		/* anywhere the MD5 covers, or the MD5 itself */
 		if (i % 10 == 0)
-			pos = offsetof(struct ngdb_header, md5) + rng() % NG_MD5_LEN;
+			pos = offsetof(struct ngdb_header, md5) +
+			      ut_rnd() % NG_MD5_LEN;
 		else
 			pos = sizeof(struct ngdb_header) +
-			      rng() % (len - sizeof(struct ngdb_header));
+			      ut_rnd() % (len - sizeof(struct ngdb_header));
 		buf[pos] ^= x;
 		if (!refused(buf, len, "checksum"))
 			bad++;
@@ -971,21 +962,21 @@ static void test_fuzz(void)
 		struct ng_ident id;
 		const char *why;
 		u8 *t = dup_buf(buf, len);
-		unsigned int n = 1 + rng() % 8, j;
+		unsigned int n = 1 + ut_rnd() % 8, j;
 		const struct ng_image *img = (it & 1) ? &tgt.img : &s.img;
 
 		for (j = 0; j < n; j++) {
 			u64 pos;
 
 			/* mostly the kernel table and the tables after it */
-			if (rng() % 8 == 0)
-				pos = rng() % len;
+			if (ut_rnd() % 8 == 0)
+				pos = ut_rnd() % len;
 			else
 				pos = sizeof(struct ngdb_header) +
-				      rng() % (len - sizeof(struct ngdb_header));
-			switch (rng() % 4) {
+				      ut_rnd() % (len - sizeof(struct ngdb_header));
+			switch (ut_rnd() % 4) {
 			case 0:
-				t[pos] ^= (u8)(1u << (rng() % 8));
+				t[pos] ^= (u8)(1u << (ut_rnd() % 8));
 				break;
 			case 1:
 				t[pos] = 0;
@@ -994,7 +985,7 @@ static void test_fuzz(void)
 				t[pos] = 0xff;
 				break;
 			default:
-				t[pos] = (u8)rng();
+				t[pos] = (u8)ut_rnd();
 				break;
 			}
 		}
@@ -1031,31 +1022,22 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned int fails;
+	static const struct ut_test tests[] = {
+		{ "build: names, offsets, edges", test_build_labels },
+		{ "round trip, one kernel", test_round_trip },
+		{ "round trip, three kernels", test_multi_kernel },
+		{ "truncations", test_truncation },
+		{ "header fields", test_header },
+		{ "500 flipped bytes: checksum", test_checksum },
+		{ "corruptions with the MD5 fixed up", test_corrupt_fixed_md5 },
+		{ "corruptions in the 2nd of 3 kernels",
+		  test_corrupt_second_kernel },
+		{ "fuzz: 3000 corruptions, open + identify", test_fuzz },
+	};
+	static const struct ut_suite suite = {
+		.name = "sigdb", .verbose = true, UT_TESTS(tests),
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("sigdb", NULL, NULL);
-	if (!s ||
-	    !CU_add_test(s, "build: names, offsets, edges", test_build_labels) ||
-	    !CU_add_test(s, "round trip, one kernel", test_round_trip) ||
-	    !CU_add_test(s, "round trip, three kernels", test_multi_kernel) ||
-	    !CU_add_test(s, "truncations", test_truncation) ||
-	    !CU_add_test(s, "header fields", test_header) ||
-	    !CU_add_test(s, "500 flipped bytes: checksum", test_checksum) ||
-	    !CU_add_test(s, "corruptions with the MD5 fixed up",
-			 test_corrupt_fixed_md5) ||
-	    !CU_add_test(s, "corruptions in the 2nd of 3 kernels",
-			 test_corrupt_second_kernel) ||
-	    !CU_add_test(s, "fuzz: 3000 corruptions, open + identify",
-			 test_fuzz)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	ut_rnd_seed(0x9e3779b97f4a7c15ull);
+	return ut_run(&suite);
 }
