@@ -286,6 +286,26 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# L1's lab-only module (tests/lab/l1mod/tcgfix.c: a workaround for QEMU's
+# TCG delivering an interrupt to a nested guest twice) against the same
+# headers. Without it the lab still runs, and says so.
+
+rm -f "$OUT/tcgfix.ko"
+if [[ -f $TOP/tests/lab/l1mod/Kbuild && -d $HDRS ]]; then
+	step "L1 lab module (tcgfix) against $HDRS"
+	sync_tree "$TOP/tests/lab/l1mod" "$OUT/src/l1mod"
+	if make -C "$HDRS" M="$OUT/src/l1mod" modules >"$OUT/l1mod-build.log" 2>&1 &&
+	   [[ -f $OUT/src/l1mod/tcgfix.ko ]]; then
+		cp "$OUT/src/l1mod/tcgfix.ko" "$OUT/tcgfix.ko"
+		status l1mod ok
+	else
+		status l1mod "FAIL tcgfix.ko not built: $(grep -m1 -E 'error|Error' "$OUT/l1mod-build.log" || tail -n1 "$OUT/l1mod-build.log")"
+	fi
+else
+	status l1mod "FAIL tcgfix.ko not built: no tests/lab/l1mod/Kbuild or no headers"
+fi
+
+# ---------------------------------------------------------------------------
 # Signature DB from a reference boot of the same kernel (cached by mkdump.sh).
 
 REF_DUMP=$CACHE/dumps/$ABI.elf
@@ -429,11 +449,12 @@ for b in dropcap labjson; do add_file "$R1" "$OUT/bin/$b" "/lab/bin/$b" 0755; do
 [[ -x $OUT/bin/nlfuzz ]] && add_elf "$R1" "$OUT/bin/nlfuzz" /lab/bin/nlfuzz
 [[ -x $OUT/bin/policyfuzz ]] && add_elf "$R1" "$OUT/bin/policyfuzz" /lab/bin/policyfuzz
 [[ -f $OUT/nogap.ko ]] && add_file "$R1" "$OUT/nogap.ko" /lab/nogap.ko
+[[ -f $OUT/tcgfix.ko ]] && add_file "$R1" "$OUT/tcgfix.ko" /lab/tcgfix.ko
 if [[ -f $OUT/db.sigdb ]]; then
 	add_file "$R1" "$OUT/db.sigdb" /lab/db.sigdb
 	add_file "$R1" "$REF_KS" /lab/ref.kallsyms
 fi
-for s in nogapctl nogap sigdb nlfuzz policyfuzz l2mod; do
+for s in nogapctl nogap sigdb nlfuzz policyfuzz l2mod l1mod; do
 	[[ -f $OUT/$s-build.txt ]] && add_file "$R1" "$OUT/$s-build.txt" "/lab/$s-build.txt"
 done
 [[ -n ${LAB_L2_PAYLOAD:-} ]] && touch "$R1/lab/payload"

@@ -49,6 +49,15 @@ modload() {
 {
 	modload kvm_amd &&
 		echo "kvm: loaded"
+	# the lab's workaround for its emulator (tests/lab/l1mod/tcgfix.c),
+	# on request only: lab.tcgfix=1 (tests/lab/README.md says why)
+	if ! grep -qw 'lab.tcgfix=1' /proc/cmdline; then
+		echo "tcgfix: off (lab.tcgfix=1 loads it)"
+	elif [ -f /lab/tcgfix.ko ] && insmod /lab/tcgfix.ko; then
+		echo "tcgfix: loaded"
+	else
+		echo "tcgfix: not loaded ($(cat /lab/l1mod-build.txt 2>/dev/null | head -n 1))"
+	fi
 } > /run/lab/kvm.log 2>&1
 
 sh /lab/l1-tests.sh

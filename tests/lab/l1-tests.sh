@@ -42,6 +42,7 @@ watch            60  identify             nogapctl watch VM ksys_write -j: calls
 call             90  identify             nogapctl call VM int_sqrt 1000000 prints 1000; a bad name fails in one line; L2 lives on
 bench           400  identify             VM exits per intercepted call, workload slowdown with the scheduler intercepted (build/lab/bench.txt)
 breakpoints     600  identify             breakpoints on the scheduler and hot functions, busy 2-vCPU L2 finishes clean; rmmod restores every byte
+soak          3600  identify,policy      (LAB_STAGES=soak only) lab.soak=S seconds of fork+exec and churn with the scheduler intercepted; L2 must live
 payload     payload  l2_boot              LAB_L2_PAYLOAD run.sh in L2
 rmmod_live       90  insmod,l2_boot       rmmod nogap while L2 runs; L2 keeps running
 reinsmod         90  rmmod_live           insmod again; nogapctl status works
@@ -1178,6 +1179,105 @@ stage_bench() {
 	show $B
 }
 
+tcgfix_kicks() {
+	if [ -r /sys/module/tcgfix/parameters/kicks ]; then
+		echo "tcgfix: $(cat /sys/module/tcgfix/parameters/kicks) immediate exits after injected interrupts"
+	else
+		echo "tcgfix: not loaded"
+	fi
+}
+
+# --- L1 kernel tracing (lab.ktrace=1) ------------------------------------------
+# KVM's own tracepoints in L1 (exits with exit_int_info, entries, injected
+# interrupts and exceptions, emulated instructions, NPT faults) into a
+# large ring from the first stage on; a triple fault of a guest (SVM exit
+# SHUTDOWN, 0x7f) or a page walk through garbage stops it, so the ring
+# ends at the guest's death. At the first failed stage ktrace_dump writes
+# its tail to build/lab/l1-ktrace.txt.
+KT=/sys/kernel/tracing
+ktrace_on() {
+	local e
+	[ "$(arg lab.ktrace 0)" = 1 ] || return 0
+	[ -d $KT/events/kvm ] || { note "ktrace: no kvm trace events"; return 0; }
+	echo 0 > $KT/tracing_on
+	echo $(arg lab.ktrace_kb 65536) > $KT/buffer_size_kb
+	echo > $KT/trace
+	for e in kvm_exit kvm_entry kvm_inj_virq kvm_inj_exception kvm_emulate_insn \
+		kvm_page_fault kvm_userspace_exit kvm_set_irq kvm_apic_accept_irq; do
+		[ -d $KT/events/kvm/$e ] && echo 1 > $KT/events/kvm/$e/enable
+	done
+	echo 'traceoff if exit_reason == 127' > $KT/events/kvm/kvm_exit/trigger
+	# a nested page fault between the end of L2's RAM and the MMIO hole
+	# (3.75 GiB): a guest page walk through garbage; stop there too
+	e="fault_address >= $((L2_MEM * 1048576)) && fault_address < 0xf0000000"
+	echo "traceoff if $e" > $KT/events/kvm/kvm_page_fault/trigger 2> /dev/null ||
+		echo "traceoff if $(echo "$e" | sed 's/fault_address/address/g')" > $KT/events/kvm/kvm_page_fault/trigger 2> /dev/null ||
+		note "ktrace: no trigger on kvm_page_fault"
+	echo 1 > $KT/tracing_on
+	note "ktrace: L1 kvm tracepoints on, $(cat $KT/buffer_size_kb) KiB per CPU, off at a guest shutdown"
+}
+ktrace_dump() {
+	[ "$(arg lab.ktrace 0)" = 1 ] && [ -d $KT/events/kvm ] || return 0
+	echo 0 > $KT/tracing_on
+	tail -n $(arg lab.ktrace_lines 400000) $KT/trace > $OUT/l1-ktrace.txt
+	note "ktrace: $(wc -l < $OUT/l1-ktrace.txt) lines in build/lab/l1-ktrace.txt"
+	# QEMU's TCG delivering an interrupt vector a second time by itself
+	# leaves an exception-type event with vector >= 32 in exit_int_info
+	# (docs/design.md, "the lab's emulator"): name it when it is there
+	grep -E 'intr_info 0x000003[2-9a-f][0-9a-f] ' $OUT/l1-ktrace.txt | tail -n 3 | sed 's/^/  | /' > $RUN/ktrace-dup
+	[ ! -s $RUN/ktrace-dup ] || {
+		note "ktrace: the emulator delivered an interrupt vector a second time (exit_int_info type 3, vector >= 32):"
+		cat $RUN/ktrace-dup >> $RES; cat $RUN/ktrace-dup
+	}
+}
+
+# A soak (LAB_STAGES=soak, lab.soak=S seconds, default 300): the lab's
+# policy (hidden-process detection: the scheduler intercepted; text write
+# tracking) and a counting breakpoint on __switch_to, while L2 runs
+# fork+exec (work) and churn over and over; L2 must live through it with
+# no oops. lab.soak_bp=0: the same workload with nothing of ours armed (a
+# policy that ignores everything, no watch): the control. With
+# lab.ktrace=1, L1's KVM trace of the end is kept (build/lab/l1-ktrace.txt).
+stage_soak() {
+	local id end n=0 pid="" rc c0 bp
+	[ "$(arg lab.stages all)" != all ] ||
+		skip "a soak: LAB_STAGES=soak runs it"
+	id=$(vm_id l2)
+	bp=$(arg lab.soak_bp 1)
+	c0=$(wc -l < $OUT/l2-console.log)
+	if [ "$bp" = 1 ]; then
+		policy_restore
+	else
+		printf 'on hidden-process do ignore\non text-write do ignore\n' > $RUN/soak.policy
+		must nogapctl policy load $RUN/soak.policy
+	fi
+	[ "$bp" = 1 ] || trap policy_restore EXIT
+	if [ "$bp" = 1 ]; then
+		setsid nogapctl watch "$id" __switch_to -q -d 86400 < /dev/null > $RUN/soak-q.out 2> $RUN/soak-q.err &
+		pid=$!
+		wait_until 30 sh -c "[ \$(sh $0 --call bp_count $id bench) -ge 1 ]" ||
+			fail "no counting breakpoint on __switch_to: $(lastline $RUN/soak-q.err)"
+	else
+		wait_until 20 sh -c "[ \$(sh $0 --call bp_count $id sched) = 0 ]" ||
+			fail "the scheduler breakpoint of the detector stayed"
+		note "control: no breakpoint of ours, no write tracking"
+	fi
+	end=$(($(now) + $(arg lab.soak 300)))
+	while [ $(now) -lt $end ]; do
+		n=$((n + 1))
+		l2_run l2 work 900
+		rc=$(cat $RUN/l2run.rc)
+		[ "$rc" = 0 ] || fail "round $n: work failed in L2 (rc=$rc)"
+		l2_run l2 churn 300
+		note "round $n: $(nogapctl bp list $id 2> /dev/null | grep -E '__switch_to' | tr -s ' ' | tr '\n' ';')"
+	done
+	[ -z "$pid" ] || kill -INT $pid
+	tr -d '\r' < $OUT/l2-console.log | awk -v n=$c0 'NR > n' | grep -E 'WARNING|BUG|Oops|general protection|double fault|RIP:|panic' > $RUN/l2bad.log
+	[ ! -s $RUN/l2bad.log ] || { show $RUN/l2bad.log; fail "L2 kernel log: $(head -n 1 $RUN/l2bad.log)"; }
+	must nogapctl status
+	note "$n rounds, L2 alive; $(tcgfix_kicks)"
+}
+
 # A VM whose VMM exits while its kernel text is write-tracked: the
 # registry retires it, the tracking is undone (KVM warns on any imbalance,
 # and L1 panics on warnings) and the VM is released.
@@ -1392,6 +1492,10 @@ run_stage() { # name timeout needs: run one stage under its timeout
 	[ "$st" = FAIL ] && [ -z "$reason" ] && reason="exit status $rc"
 	echo $st > $RUN/status/$name
 	say "stage $name $st ($(($(now) - t0))s)${reason:+: $reason}"
+	# lab.ktrace=1: L1's KVM trace up to the first failure
+	if [ "$st" = FAIL ] && [ ! -s $RUN/first-fail ] && [ "$(arg lab.ktrace 0)" = 1 ]; then
+		ktrace_dump
+	fi
 	if [ "$st" = FAIL ] && [ ! -s $RUN/first-fail ]; then
 		echo "$name: $reason" > $RUN/first-fail
 	fi
@@ -1417,6 +1521,7 @@ main() {
 		done
 		say "stages selected (lab.stages): $want"
 	fi
+	ktrace_on
 	while read -r name tmo needs desc; do
 		[ -n "$name" ] || continue
 		[ "$tmo" = payload ] && tmo=$((PAYLOAD_TIMEOUT + 60))
