@@ -1234,7 +1234,8 @@ ktrace_dump() {
 # A soak (LAB_STAGES=soak, lab.soak=S seconds, default 300): the lab's
 # policy (hidden-process detection: the scheduler intercepted; text write
 # tracking) and a counting breakpoint on __switch_to, while L2 runs
-# fork+exec (work) and churn over and over; L2 must live through it with
+# fork+exec (work), churn and busy (lab.soak_busy=0: not busy) over and
+# over; L2 must live through it with
 # no oops. lab.soak_bp=0: the same workload with nothing of ours armed (a
 # policy that ignores everything, no watch): the control. With
 # lab.ktrace=1, L1's KVM trace of the end is kept (build/lab/l1-ktrace.txt).
@@ -1269,6 +1270,7 @@ stage_soak() {
 		rc=$(cat $RUN/l2run.rc)
 		[ "$rc" = 0 ] || fail "round $n: work failed in L2 (rc=$rc)"
 		l2_run l2 churn 300
+		[ "$(arg lab.soak_busy 1)" = 0 ] || l2_run l2 busy 500
 		note "round $n: $(nogapctl bp list $id 2> /dev/null | grep -E '__switch_to' | tr -s ' ' | tr '\n' ';')"
 	done
 	[ -z "$pid" ] || kill -INT $pid
