@@ -30,6 +30,7 @@
 #include "nl.h"
 #include "nogapctl.h"
 #include "ng_env.h"
+#include "out.h"
 
 #define FUNC_MAX	63
 
@@ -112,6 +113,32 @@ static int on_call(struct nlattr **a, void *arg)
 	return 0;
 }
 
+/* Text: the value alone, negative when an errno; scripts take it as is. */
+static const struct ng_out_text call_layout[] = {
+	{ .key = "ret", .before = "", .errno_form = true },
+	{ .key = NULL },			/* the others: JSON only */
+};
+
+int ng_call_print(FILE *out, bool json, const struct ng_call_result *r)
+{
+	struct ng_out o;
+	int i;
+
+	ng_out_begin(&o, out, json, call_layout);
+	ng_out_u64(&o, "vm", r->vm);
+	ng_out_str(&o, "func", r->func);
+	ng_out_hex(&o, "addr", r->addr);
+	ng_out_arr_begin(&o, "args");
+	for (i = 0; i < r->nargs; i++)
+		ng_out_arr_hex(&o, r->args[i]);
+	ng_out_arr_end(&o);
+	ng_out_u64(&o, "ret", r->ret);
+	ng_out_hex(&o, "ret_hex", r->ret);
+	ng_out_s64(&o, "ret_signed", (s64)r->ret);
+	ng_out_u64(&o, "msecs", r->msecs);
+	return ng_out_end(&o);
+}
+
 int cmd_call(int argc, char **argv)
 {
 	static const char *cmd = "call";
@@ -121,6 +148,7 @@ int cmd_call(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct call_reply r = { 0 };
+	struct ng_call_result res;
 	char label[FUNC_MAX + 8];
 	unsigned long timeout = 0;
 	struct nlattr *nest;
@@ -208,33 +236,14 @@ int cmd_call(int argc, char **argv)
 		ret = ng_nl_fail(&nl, ret);
 		goto out;
 	}
-	if (ng_opt_json) {
-		struct ng_json j;
-
-		ng_json_init(&j, stdout, false);
-		ng_json_obj_begin(&j);
-		ng_json_kv_u64(&j, "vm", vm);
-		ng_json_kv_str(&j, "func", r.name[0] ? r.name : func);
-		ng_json_kv_hex(&j, "addr", r.addr);
-		ng_json_key(&j, "args");
-		ng_json_arr_begin(&j);
-		for (i = 0; i < nargs; i++)
-			ng_json_hex(&j, args[i]);
-		ng_json_arr_end(&j);
-		ng_json_kv_u64(&j, "ret", r.ret);
-		ng_json_kv_hex(&j, "ret_hex", r.ret);
-		ng_json_kv_s64(&j, "ret_signed", (s64)r.ret);
-		ng_json_kv_u64(&j, "msecs", r.msecs);
-		ng_json_obj_end(&j);
-		ret = ng_json_finish(&j) ? NG_EXIT_FAIL : 0;
-	} else {
-		/* the value first: scripts take the first field */
-		if ((s64)r.ret < 0 && (s64)r.ret > -4096)
-			printf("%" PRId64 "\n", (int64_t)(s64)r.ret);
-		else
-			printf("%" PRIu64 "\n", (uint64_t)r.ret);
-		ret = 0;
-	}
+	res.vm = vm;
+	res.func = r.name[0] ? r.name : func;
+	res.addr = r.addr;
+	res.args = args;
+	res.nargs = nargs;
+	res.ret = r.ret;
+	res.msecs = r.msecs;
+	ret = ng_call_print(stdout, ng_opt_json, &res) ? NG_EXIT_FAIL : 0;
 out:
 	ng_nl_close(&nl);
 	return ret;
@@ -282,6 +291,7 @@ struct watch_state {
 	u64 last_seq, gaps;
 };
 
+/* The policy checks the least size only: longer numbers read as 0. */
 static u64 attr_u64(struct nlattr *a)
 {
 	return a && nla_len(a) == 8 ? nla_get_u64(a) : 0;
@@ -300,58 +310,72 @@ static double now_wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Text: FUNC(ARG, ...) from RET_ADDR vcpu N */
+static const struct ng_out_text watch_layout[] = {
+	{ .key = "func", .before = "", .raw = true },	/* the user's */
+	{ .key = "args", .before = "(", .sep = ", ", .after = ")" },
+	{ .key = "ret_addr", .before = " from " },
+	{ .key = "vcpu", .before = " vcpu " },
+	{ .key = NULL },			/* the others: JSON only */
+};
+
+/* The arguments of a call event: at most 6, each a u64. */
+static void out_args(struct ng_out *o, struct nlattr *args)
+{
+	struct nlattr *x;
+	int n = 0, rem;
+
+	ng_out_arr_begin(o, "args");
+	if (args) {
+		nla_for_each_nested(x, args, rem) {
+			if (nla_len(x) != 8 || n == 6)
+				continue;
+			ng_out_arr_hex(o, nla_get_u64(x));
+			n++;
+		}
+	}
+	ng_out_arr_end(o);
+}
+
+int ng_watch_event(FILE *out, bool json, struct nlmsghdr *nlh, u32 vm,
+		   u32 bp, const char *func)
+{
+	struct nlattr *a[NOGAP_A_MAX + 1];
+	struct ng_out o;
+
+	/* short numbers, strings without their NUL: refused */
+	if (genlmsg_parse(nlh, 0, a, NOGAP_A_MAX, ng_nl_policy))
+		return -EBADMSG;
+	if (!a[NOGAP_A_EVENT_TYPE] ||
+	    nla_get_u8(a[NOGAP_A_EVENT_TYPE]) != NOGAP_EVENT_CALL ||
+	    attr_u32(a[NOGAP_A_VM_ID]) != vm ||
+	    attr_u32(a[NOGAP_A_BP_ID]) != bp)
+		return 0;
+	ng_out_begin(&o, out, json, watch_layout);
+	ng_out_str(&o, "type", "call");
+	ng_out_double(&o, "time", now_wall());
+	ng_out_u64(&o, "seq", attr_u64(a[NOGAP_A_EVENT_SEQ]));
+	ng_out_u64(&o, "drops", attr_u64(a[NOGAP_A_EVENT_DROPS]));
+	ng_out_u64(&o, "vm", vm);
+	ng_out_str(&o, "func", func);
+	ng_out_hex(&o, "addr", attr_u64(a[NOGAP_A_FUNC_ADDR]));
+	out_args(&o, a[NOGAP_A_CALL_ARGS]);
+	ng_out_hex(&o, "ret_addr", attr_u64(a[NOGAP_A_HIT_RET_ADDR]));
+	ng_out_hex(&o, "rsp", attr_u64(a[NOGAP_A_HIT_RSP]));
+	ng_out_u64(&o, "vcpu", attr_u32(a[NOGAP_A_HIT_VCPU]));
+	ng_out_end(&o);
+	return 1;
+}
+
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct watch_state *ws = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct nlattr *a[NOGAP_A_MAX + 1], *x;
-	u64 args[6] = { 0 }, seq;
-	int n = 0, rem, i;
 
 	if (nlh->nlmsg_type != ws->family ||
-	    genlmsg_parse(nlh, 0, a, NOGAP_A_MAX, NULL))
+	    ng_watch_event(stdout, ng_opt_json, nlh, ws->vm, ws->bp,
+			   ws->func) != 1)
 		return NL_OK;
-	if (!a[NOGAP_A_EVENT_TYPE] || nla_len(a[NOGAP_A_EVENT_TYPE]) < 1 ||
-	    nla_get_u8(a[NOGAP_A_EVENT_TYPE]) != NOGAP_EVENT_CALL ||
-	    attr_u32(a[NOGAP_A_VM_ID]) != ws->vm ||
-	    attr_u32(a[NOGAP_A_BP_ID]) != ws->bp)
-		return NL_OK;
-	seq = attr_u64(a[NOGAP_A_EVENT_SEQ]);
-	if (a[NOGAP_A_CALL_ARGS])
-		nla_for_each_nested(x, a[NOGAP_A_CALL_ARGS], rem)
-			if (nla_len(x) == 8 && n < 6)
-				args[n++] = nla_get_u64(x);
-	if (ng_opt_json) {
-		struct ng_json j;
-
-		ng_json_init(&j, stdout, false);
-		ng_json_obj_begin(&j);
-		ng_json_kv_str(&j, "type", "call");
-		ng_json_kv_double(&j, "time", now_wall());
-		ng_json_kv_u64(&j, "seq", seq);
-		ng_json_kv_u64(&j, "drops", attr_u64(a[NOGAP_A_EVENT_DROPS]));
-		ng_json_kv_u64(&j, "vm", ws->vm);
-		ng_json_kv_str(&j, "func", ws->func);
-		ng_json_kv_hex(&j, "addr", attr_u64(a[NOGAP_A_FUNC_ADDR]));
-		ng_json_key(&j, "args");
-		ng_json_arr_begin(&j);
-		for (i = 0; i < n; i++)
-			ng_json_hex(&j, args[i]);
-		ng_json_arr_end(&j);
-		ng_json_kv_hex(&j, "ret_addr", attr_u64(a[NOGAP_A_HIT_RET_ADDR]));
-		ng_json_kv_hex(&j, "rsp", attr_u64(a[NOGAP_A_HIT_RSP]));
-		ng_json_kv_u64(&j, "vcpu", attr_u32(a[NOGAP_A_HIT_VCPU]));
-		ng_json_obj_end(&j);
-		ng_json_finish(&j);
-	} else {
-		printf("%s(", ws->func);
-		for (i = 0; i < n; i++)
-			printf("%s0x%" PRIx64, i ? ", " : "", (uint64_t)args[i]);
-		printf(") from 0x%" PRIx64 " vcpu %u\n",
-		       (uint64_t)attr_u64(a[NOGAP_A_HIT_RET_ADDR]),
-		       attr_u32(a[NOGAP_A_HIT_VCPU]));
-	}
-	fflush(stdout);
 	ws->seen++;
 	if (ws->limit && ws->seen >= ws->limit)
 		watch_stop = 1;

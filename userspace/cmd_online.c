@@ -30,6 +30,7 @@
 #include "json.h"
 #include "nl.h"
 #include "nogapctl.h"
+#include "out.h"
 #include "fragment.h"
 #include "sigdb.h"
 
@@ -949,111 +950,16 @@ static double wall_s(void)
  * One event as a JSON object (-j, --syslog) or a line of text: the same
  * members in the same order. Text is "TYPE key value key value ...".
  */
-struct ev_out {
-	bool json;
-	struct ng_json j;
-	FILE *f;
-	bool arr_first;
+static const struct ng_out_text ev_layout[] = {
+	{ .key = "type", .before = "", .raw = true },
+	{ .key = "time" },				/* JSON only */
+	{ .key = "actions", .keyed = true, .raw = true, .sep = ",",
+	  .empty = "-" },
+	{ .key = NULL, .keyed = true, .sep = ",", .empty = "-" },
 };
 
-static void ev_key(struct ev_out *o, const char *k)
-{
-	if (o->json)
-		ng_json_key(&o->j, k);
-	else
-		fprintf(o->f, " %s ", k);
-}
-
-static void ev_u64(struct ev_out *o, const char *k, u64 v)
-{
-	ev_key(o, k);
-	if (o->json)
-		ng_json_u64(&o->j, v);
-	else
-		fprintf(o->f, "%llu", (unsigned long long)v);
-}
-
-static void ev_hex(struct ev_out *o, const char *k, u64 v)
-{
-	ev_key(o, k);
-	if (o->json)
-		ng_json_hex(&o->j, v);
-	else
-		fprintf(o->f, "0x%llx", (unsigned long long)v);
-}
-
-static void ev_bool(struct ev_out *o, const char *k, bool v)
-{
-	ev_key(o, k);
-	if (o->json)
-		ng_json_bool(&o->j, v);
-	else
-		fputs(v ? "yes" : "no", o->f);
-}
-
-/* A string from the guest or the module: shown safely in text too. */
-static void ev_str(struct ev_out *o, const char *k, const char *s)
-{
-	const unsigned char *p;
-
-	ev_key(o, k);
-	if (o->json) {
-		ng_json_str(&o->j, s);
-		return;
-	}
-	if (!s) {
-		fputs("-", o->f);
-		return;
-	}
-	fputc('"', o->f);
-	for (p = (const unsigned char *)s; *p; p++)
-		fputc(*p >= 0x20 && *p < 0x7f && *p != '"' ? *p : '?', o->f);
-	fputc('"', o->f);
-}
-
-static void ev_null(struct ev_out *o, const char *k)
-{
-	if (o->json)
-		ng_json_kv_null(&o->j, k);
-}
-
-static void ev_arr_begin(struct ev_out *o, const char *k)
-{
-	ev_key(o, k);
-	o->arr_first = true;
-	if (o->json)
-		ng_json_arr_begin(&o->j);
-}
-
-static void ev_arr_end(struct ev_out *o)
-{
-	if (o->json)
-		ng_json_arr_end(&o->j);
-	else if (o->arr_first)
-		fputs("-", o->f);
-}
-
-static void ev_arr_str(struct ev_out *o, const char *s)
-{
-	if (o->json)
-		ng_json_str(&o->j, s);
-	else
-		fprintf(o->f, "%s%s", o->arr_first ? "" : ",", s);
-	o->arr_first = false;
-}
-
-static void ev_arr_hex(struct ev_out *o, u64 v)
-{
-	if (o->json)
-		ng_json_hex(&o->j, v);
-	else
-		fprintf(o->f, "%s0x%llx", o->arr_first ? "" : ",",
-			(unsigned long long)v);
-	o->arr_first = false;
-}
-
 /* The task of a hidden-process or kill event: nested, or at top level. */
-static void ev_task(struct ev_out *o, struct nlattr **a, bool full)
+static void ev_task(struct ng_out *o, struct nlattr **a, bool full)
 {
 	struct nlattr *tb[NOGAP_TASK_A_MAX + 1];
 
@@ -1062,31 +968,36 @@ static void ev_task(struct ev_out *o, struct nlattr **a, bool full)
 	    ng_nl_parse_task(tb, a[NOGAP_A_TASK]))
 		memset(tb, 0, sizeof(tb));
 	if (tb[NOGAP_TASK_A_PID])
-		ev_u64(o, "pid", nla_get_u32(tb[NOGAP_TASK_A_PID]));
+		ng_out_u64(o, "pid", nla_get_u32(tb[NOGAP_TASK_A_PID]));
 	if (full && tb[NOGAP_TASK_A_TGID])
-		ev_u64(o, "tgid", nla_get_u32(tb[NOGAP_TASK_A_TGID]));
+		ng_out_u64(o, "tgid", nla_get_u32(tb[NOGAP_TASK_A_TGID]));
 	if (tb[NOGAP_TASK_A_COMM])
-		ev_str(o, "comm", nla_get_string(tb[NOGAP_TASK_A_COMM]));
+		ng_out_str(o, "comm", nla_get_string(tb[NOGAP_TASK_A_COMM]));
 	if (tb[NOGAP_TASK_A_ADDR])
-		ev_hex(o, "task", nla_get_u64(tb[NOGAP_TASK_A_ADDR]));
+		ng_out_hex(o, "task", nla_get_u64(tb[NOGAP_TASK_A_ADDR]));
 	if (full && tb[NOGAP_TASK_A_KTHREAD])
-		ev_bool(o, "kthread", nla_get_u8(tb[NOGAP_TASK_A_KTHREAD]));
+		ng_out_bool(o, "kthread", nla_get_u8(tb[NOGAP_TASK_A_KTHREAD]));
 }
 
-static void ev_actions(struct ev_out *o, u32 actions)
+static const char *action_name(u32 bit)
+{
+	return bit == NOGAP_ACTION_REPORT ? "report" :
+	       bit == NOGAP_ACTION_LOG ? "log" : "kill";
+}
+
+static void ev_actions(struct ng_out *o, u32 actions)
 {
 	u32 bit;
 
-	ev_arr_begin(o, "actions");
+	ng_out_arr_begin(o, "actions");
 	for (bit = 1; bit <= NOGAP_ACTION_ALL; bit <<= 1)
 		if (actions & bit)
-			ev_arr_str(o, bit == NOGAP_ACTION_REPORT ? "report" :
-				   bit == NOGAP_ACTION_LOG ? "log" : "kill");
-	ev_arr_end(o);
+			ng_out_arr_str(o, action_name(bit));
+	ng_out_arr_end(o);
 }
 
 /* The members of an event after "type"; a may be NULL (module-*). */
-static void ev_members(struct ev_out *o, u8 etype, struct nlattr **a)
+static void ev_members(struct ng_out *o, u8 etype, struct nlattr **a)
 {
 	struct ident_info ii;
 	struct nlattr *x;
@@ -1094,16 +1005,15 @@ static void ev_members(struct ev_out *o, u8 etype, struct nlattr **a)
 	bool vm_event;
 	int rem;
 
-	if (o->json)
-		ng_json_kv_double(&o->j, "time", wall_s());
+	ng_out_double(o, "time", wall_s());
 	if (a && a[NOGAP_A_EVENT_SEQ])
-		ev_u64(o, "seq", nla_get_u64(a[NOGAP_A_EVENT_SEQ]));
+		ng_out_u64(o, "seq", nla_get_u64(a[NOGAP_A_EVENT_SEQ]));
 	if (a && a[NOGAP_A_EVENT_DROPS])
-		ev_u64(o, "drops", nla_get_u64(a[NOGAP_A_EVENT_DROPS]));
+		ng_out_u64(o, "drops", nla_get_u64(a[NOGAP_A_EVENT_DROPS]));
 	if (a && a[NOGAP_A_VM_ID])
-		ev_u64(o, "vm", nla_get_u32(a[NOGAP_A_VM_ID]));
+		ng_out_u64(o, "vm", nla_get_u32(a[NOGAP_A_VM_ID]));
 	else
-		ev_null(o, "vm");
+		ng_out_null(o, "vm");
 	if (!a)
 		return;
 	/* VM events: "pid" is the VMM's; else it is a guest task's */
@@ -1111,12 +1021,13 @@ static void ev_members(struct ev_out *o, u8 etype, struct nlattr **a)
 		   etype == NOGAP_EVENT_VM_REMOVED ||
 		   etype == NOGAP_EVENT_IDENTIFY_DONE;
 	if (a[NOGAP_A_VM_PID])
-		ev_u64(o, vm_event ? "pid" : "vm_pid",
-		       nla_get_u32(a[NOGAP_A_VM_PID]));
+		ng_out_u64(o, vm_event ? "pid" : "vm_pid",
+			   nla_get_u32(a[NOGAP_A_VM_PID]));
 	if (a[NOGAP_A_VM_VCPUS])
-		ev_u64(o, "vcpus", nla_get_u32(a[NOGAP_A_VM_VCPUS]));
+		ng_out_u64(o, "vcpus", nla_get_u32(a[NOGAP_A_VM_VCPUS]));
 	if (a[NOGAP_A_VM_VENDOR])
-		ev_str(o, "vendor", ng_nl_vendor(nla_get_u8(a[NOGAP_A_VM_VENDOR])));
+		ng_out_str(o, "vendor",
+			   ng_nl_vendor(nla_get_u8(a[NOGAP_A_VM_VENDOR])));
 
 	switch (etype) {
 	case NOGAP_EVENT_IDENTIFY_DONE:
@@ -1132,10 +1043,11 @@ static void ev_members(struct ev_out *o, u8 etype, struct nlattr **a)
 		break;
 	case NOGAP_EVENT_SIGDB_LOADED:
 		if (a[NOGAP_A_SIGDB_SIZE])
-			ev_u64(o, "size", nla_get_u64(a[NOGAP_A_SIGDB_SIZE]));
+			ng_out_u64(o, "size",
+				   nla_get_u64(a[NOGAP_A_SIGDB_SIZE]));
 		if (a[NOGAP_A_SIGDB_GENERATION])
-			ev_u64(o, "generation",
-			       nla_get_u32(a[NOGAP_A_SIGDB_GENERATION]));
+			ng_out_u64(o, "generation",
+				   nla_get_u32(a[NOGAP_A_SIGDB_GENERATION]));
 		break;
 	case NOGAP_EVENT_HIDDEN_PROCESS:
 		ev_task(o, a, true);
@@ -1145,58 +1057,60 @@ static void ev_members(struct ev_out *o, u8 etype, struct nlattr **a)
 	case NOGAP_EVENT_KILL:
 		ev_task(o, a, false);
 		if (a[NOGAP_A_ACTION_RESULT])
-			ev_u64(o, "result",
-			       nla_get_u32(a[NOGAP_A_ACTION_RESULT]));
+			ng_out_u64(o, "result",
+				   nla_get_u32(a[NOGAP_A_ACTION_RESULT]));
 		if (a[NOGAP_A_CALL_RET])
-			ev_hex(o, "ret", nla_get_u64(a[NOGAP_A_CALL_RET]));
+			ng_out_hex(o, "ret", nla_get_u64(a[NOGAP_A_CALL_RET]));
 		break;
 	case NOGAP_EVENT_TEXT_WRITE:
 		if (a[NOGAP_A_WRITE_GPA])
-			ev_hex(o, "gpa", nla_get_u64(a[NOGAP_A_WRITE_GPA]));
+			ng_out_hex(o, "gpa", nla_get_u64(a[NOGAP_A_WRITE_GPA]));
 		if (a[NOGAP_A_WRITE_GVA])
-			ev_hex(o, "gva", nla_get_u64(a[NOGAP_A_WRITE_GVA]));
+			ng_out_hex(o, "gva", nla_get_u64(a[NOGAP_A_WRITE_GVA]));
 		if (a[NOGAP_A_WRITE_LEN])
-			ev_u64(o, "len", nla_get_u32(a[NOGAP_A_WRITE_LEN]));
+			ng_out_u64(o, "len", nla_get_u32(a[NOGAP_A_WRITE_LEN]));
 		if (a[NOGAP_A_WRITER_RIP])
-			ev_hex(o, "writer_rip",
-			       nla_get_u64(a[NOGAP_A_WRITER_RIP]));
-		ev_str(o, "writer", get_str(a, NOGAP_A_WRITER_FUNC));
+			ng_out_hex(o, "writer_rip",
+				   nla_get_u64(a[NOGAP_A_WRITER_RIP]));
+		ng_out_str(o, "writer", get_str(a, NOGAP_A_WRITER_FUNC));
 		if (a[NOGAP_A_WRITER_VIA])
-			ev_str(o, "via", get_str(a, NOGAP_A_WRITER_VIA));
-		ev_str(o, "target", get_str(a, NOGAP_A_TARGET_FUNC));
+			ng_out_str(o, "via", get_str(a, NOGAP_A_WRITER_VIA));
+		ng_out_str(o, "target", get_str(a, NOGAP_A_TARGET_FUNC));
 		if (a[NOGAP_A_WRITE_COUNT])
-			ev_u64(o, "count", nla_get_u32(a[NOGAP_A_WRITE_COUNT]));
+			ng_out_u64(o, "count",
+				   nla_get_u32(a[NOGAP_A_WRITE_COUNT]));
 		if (a[NOGAP_A_HIT_VCPU])
-			ev_u64(o, "vcpu", nla_get_u32(a[NOGAP_A_HIT_VCPU]));
+			ng_out_u64(o, "vcpu", nla_get_u32(a[NOGAP_A_HIT_VCPU]));
 		if (a[NOGAP_A_ACTIONS])
 			ev_actions(o, nla_get_u32(a[NOGAP_A_ACTIONS]));
 		break;
 	case NOGAP_EVENT_CALL:
 		if (a[NOGAP_A_FUNC_NAME])
-			ev_str(o, "func", get_str(a, NOGAP_A_FUNC_NAME));
+			ng_out_str(o, "func", get_str(a, NOGAP_A_FUNC_NAME));
 		if (a[NOGAP_A_FUNC_ADDR])
-			ev_hex(o, "addr", nla_get_u64(a[NOGAP_A_FUNC_ADDR]));
+			ng_out_hex(o, "addr",
+				   nla_get_u64(a[NOGAP_A_FUNC_ADDR]));
 		if (a[NOGAP_A_CALL_ARGS]) {
-			ev_arr_begin(o, "args");
+			ng_out_arr_begin(o, "args");
 			nla_for_each_nested(x, a[NOGAP_A_CALL_ARGS], rem)
 				if (nla_len(x) == 8)
-					ev_arr_hex(o, nla_get_u64(x));
-			ev_arr_end(o);
+					ng_out_arr_hex(o, nla_get_u64(x));
+			ng_out_arr_end(o);
 		}
 		if (a[NOGAP_A_HIT_RET_ADDR])
-			ev_hex(o, "ret_addr",
-			       nla_get_u64(a[NOGAP_A_HIT_RET_ADDR]));
+			ng_out_hex(o, "ret_addr",
+				   nla_get_u64(a[NOGAP_A_HIT_RET_ADDR]));
 		if (a[NOGAP_A_HIT_VCPU])
-			ev_u64(o, "vcpu", nla_get_u32(a[NOGAP_A_HIT_VCPU]));
+			ng_out_u64(o, "vcpu", nla_get_u32(a[NOGAP_A_HIT_VCPU]));
 		break;
 	case NOGAP_EVENT_POLICY_LOADED:
 		if (a[NOGAP_A_POLICY_GENERATION])
-			ev_u64(o, "generation",
-			       nla_get_u32(a[NOGAP_A_POLICY_GENERATION]));
-		ev_str(o, "name", get_str(a, NOGAP_A_POLICY_NAME));
+			ng_out_u64(o, "generation",
+				   nla_get_u32(a[NOGAP_A_POLICY_GENERATION]));
+		ng_out_str(o, "name", get_str(a, NOGAP_A_POLICY_NAME));
 		if (a[NOGAP_A_POLICY_NRULES])
-			ev_u64(o, "rules",
-			       nla_get_u32(a[NOGAP_A_POLICY_NRULES]));
+			ng_out_u64(o, "rules",
+				   nla_get_u32(a[NOGAP_A_POLICY_NRULES]));
 		break;
 	}
 }
@@ -1216,46 +1130,34 @@ static int event_priority(u8 etype)
 	}
 }
 
-/*
- * One line per event on stdout, flushed: a JSON object with "type" first
- * (-j), or text; with --syslog the JSON object also goes to syslog.
- */
+/* One event on out, flushed: a JSON object with "type" first, or text. */
+static void event_out(FILE *out, bool json, const char *type, u8 etype,
+		      struct nlattr **a)
+{
+	struct ng_out o;
+
+	ng_out_begin(&o, out, json, ev_layout);
+	ng_out_str(&o, "type", type);
+	ev_members(&o, etype, a);
+	ng_out_end(&o);
+}
+
+/* One line per event on out; with --syslog the JSON object to syslog too. */
 static void print_event_to(FILE *out, bool json, const char *type, u8 etype,
 			   struct nlattr **a)
 {
-	struct ev_out o = { .json = json, .f = out };
 	char *line = NULL;
 	size_t len = 0;
+	FILE *f;
 
-	if (o.json) {
-		ng_json_init(&o.j, out, false);
-		ng_json_obj_begin(&o.j);
-		ng_json_kv_str(&o.j, "type", type);
-	} else {
-		fputs(type, out);
-	}
-	ev_members(&o, etype, a);
-	if (o.json) {
-		ng_json_obj_end(&o.j);
-		ng_json_finish(&o.j);
-	} else {
-		fputc('\n', out);
-	}
-	fflush(out);
-
+	event_out(out, json, type, etype, a);
 	if (!monitor_syslog)
 		return;
-	o.f = open_memstream(&line, &len);
-	if (!o.f)
+	f = open_memstream(&line, &len);
+	if (!f)
 		return;
-	o.json = true;
-	ng_json_init(&o.j, o.f, false);
-	ng_json_obj_begin(&o.j);
-	ng_json_kv_str(&o.j, "type", type);
-	ev_members(&o, etype, a);
-	ng_json_obj_end(&o.j);
-	ng_json_finish(&o.j);
-	fclose(o.f);
+	event_out(f, true, type, etype, a);
+	fclose(f);
 	if (line) {
 		line[strcspn(line, "\n")] = '\0';
 		syslog(event_priority(etype), "%s", line);
@@ -1263,9 +1165,10 @@ static void print_event_to(FILE *out, bool json, const char *type, u8 etype,
 	free(line);
 }
 
-static void print_event(const char *type, u8 etype, struct nlattr **a)
+void ng_monitor_module_event(FILE *out, bool json, bool added)
 {
-	print_event_to(stdout, ng_opt_json, type, etype, a);
+	print_event_to(out, json, added ? "module-added" : "module-removed", 0,
+		       NULL);
 }
 
 int ng_monitor_event(FILE *out, bool json, struct nlmsghdr *nlh,
@@ -1355,7 +1258,7 @@ static void on_ctrl(struct monitor *mo, struct nlmsghdr *nlh)
 		return;
 	if (gh->cmd == CTRL_CMD_DELFAMILY && mo->family) {
 		monitor_join(mo, 0, 0);
-		print_event("module-removed", 0, NULL);
+		ng_monitor_module_event(stdout, ng_opt_json, false);
 	} else if ((gh->cmd == CTRL_CMD_NEWFAMILY ||
 		    gh->cmd == CTRL_CMD_NEWMCAST_GRP) &&
 		   tb[CTRL_ATTR_FAMILY_ID] &&
@@ -1369,7 +1272,7 @@ static void on_ctrl(struct monitor *mo, struct nlmsghdr *nlh)
 		monitor_join(mo, family, group);
 		mo->last_seq = 0;	/* a new module counts from 1 */
 		if (!mo->failed)
-			print_event("module-added", 0, NULL);
+			ng_monitor_module_event(stdout, ng_opt_json, true);
 	}
 }
 

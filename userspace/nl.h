@@ -25,6 +25,8 @@
 
 #include <linux/nogap.h>
 
+#include "ng_env.h"
+
 struct ng_nl {
 	struct nl_sock *sk;
 	struct nl_cb *cb;
@@ -98,6 +100,34 @@ const char *ng_nl_event(unsigned int e);
  */
 int ng_monitor_event(FILE *out, bool json, struct nlmsghdr *nlh,
 		     unsigned long long *last_seq);
+/* The module came (added) or went: "module-added", "module-removed". */
+void ng_monitor_module_event(FILE *out, bool json, bool added);
+
+/* What `nogapctl call` prints of a guest call's result (cmd_instr.c). */
+struct ng_call_result {
+	u32 vm;
+	const char *func;		/* as the module names it */
+	u64 addr;
+	const u64 *args;
+	int nargs;
+	u64 ret;
+	u32 msecs;
+};
+
+/*
+ * The return value alone as a line of text (negative when it is an errno),
+ * or a JSON object, on out. 0, or the error of ng_json_finish().
+ */
+int ng_call_print(FILE *out, bool json, const struct ng_call_result *r);
+
+/*
+ * One NOGAP_CMD_EVENT message as `nogapctl watch` prints it (cmd_instr.c):
+ * only a call of breakpoint bp in vm, as `FUNC(ARG, ...) from RET_ADDR vcpu
+ * N` or a JSON object, on out, flushed. 1 when printed, 0 for any other
+ * event, -EBADMSG for a malformed one (not printed).
+ */
+int ng_watch_event(FILE *out, bool json, struct nlmsghdr *nlh, u32 vm,
+		   u32 bp, const char *func);
 
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of a buffer. */
 unsigned int ng_crc32(const void *buf, size_t len);
