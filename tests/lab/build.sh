@@ -290,13 +290,14 @@ fi
 # TCG delivering an interrupt to a nested guest twice) against the same
 # headers. Without it the lab still runs, and says so.
 
-rm -f "$OUT/tcgfix.ko"
+rm -f "$OUT/tcgfix.ko" "$OUT/cr3watch.ko"
 if [[ -f $TOP/tests/lab/l1mod/Kbuild && -d $HDRS ]]; then
 	step "L1 lab module (tcgfix) against $HDRS"
 	sync_tree "$TOP/tests/lab/l1mod" "$OUT/src/l1mod"
 	if make -C "$HDRS" M="$OUT/src/l1mod" modules >"$OUT/l1mod-build.log" 2>&1 &&
 	   [[ -f $OUT/src/l1mod/tcgfix.ko ]]; then
 		cp "$OUT/src/l1mod/tcgfix.ko" "$OUT/tcgfix.ko"
+		cp "$OUT/src/l1mod/cr3watch.ko" "$OUT/cr3watch.ko" 2>/dev/null || true
 		status l1mod ok
 	else
 		status l1mod "FAIL tcgfix.ko not built: $(grep -m1 -E 'error|Error' "$OUT/l1mod-build.log" || tail -n1 "$OUT/l1mod-build.log")"
@@ -450,6 +451,7 @@ for b in dropcap labjson; do add_file "$R1" "$OUT/bin/$b" "/lab/bin/$b" 0755; do
 [[ -x $OUT/bin/policyfuzz ]] && add_elf "$R1" "$OUT/bin/policyfuzz" /lab/bin/policyfuzz
 [[ -f $OUT/nogap.ko ]] && add_file "$R1" "$OUT/nogap.ko" /lab/nogap.ko
 [[ -f $OUT/tcgfix.ko ]] && add_file "$R1" "$OUT/tcgfix.ko" /lab/tcgfix.ko
+[[ -f $OUT/cr3watch.ko ]] && add_file "$R1" "$OUT/cr3watch.ko" /lab/cr3watch.ko
 if [[ -f $OUT/db.sigdb ]]; then
 	add_file "$R1" "$OUT/db.sigdb" /lab/db.sigdb
 	add_file "$R1" "$REF_KS" /lab/ref.kallsyms

@@ -58,6 +58,10 @@ modload() {
 	else
 		echo "tcgfix: not loaded ($(cat /lab/l1mod-build.txt 2>/dev/null | head -n 1))"
 	fi
+	# a probe for stale CR3 writes by KVM (tests/lab/l1mod/cr3watch.c)
+	if grep -qw 'lab.cr3watch=1' /proc/cmdline && insmod /lab/cr3watch.ko; then
+		echo "cr3watch: loaded"
+	fi
 } > /run/lab/kvm.log 2>&1
 
 sh /lab/l1-tests.sh

@@ -1185,6 +1185,8 @@ tcgfix_kicks() {
 	else
 		echo "tcgfix: not loaded"
 	fi
+	[ ! -r /sys/module/cr3watch/parameters/calls ] ||
+		echo "cr3watch: $(cat /sys/module/cr3watch/parameters/calls) MMU root loads, $(cat /sys/module/cr3watch/parameters/stale) with a stale CR3"
 }
 
 # --- L1 kernel tracing (lab.ktrace=1) ------------------------------------------
@@ -1494,6 +1496,7 @@ run_stage() { # name timeout needs: run one stage under its timeout
 	[ "$st" = FAIL ] && [ -z "$reason" ] && reason="exit status $rc"
 	echo $st > $RUN/status/$name
 	say "stage $name $st ($(($(now) - t0))s)${reason:+: $reason}"
+	[ "$st" != FAIL ] || [ ! -r /sys/module/cr3watch/parameters/calls ] || note "$(tcgfix_kicks | tail -n 1)"
 	# lab.ktrace=1: L1's KVM trace up to the first failure
 	if [ "$st" = FAIL ] && [ ! -s $RUN/first-fail ] && [ "$(arg lab.ktrace 0)" = 1 ]; then
 		ktrace_dump
