@@ -34,20 +34,6 @@
 
 #define FUNC_MAX	63
 
-static int parse_vm(const char *cmd, const char *s, u32 *id)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || !v || v > 0xffffffffUL || *s == '-')
-		return ng_usage_err(cmd, "bad VM id '%s' (see 'nogapctl vm list')",
-				    s);
-	*id = (u32)v;
-	return 0;
-}
-
 static int check_func(const char *cmd, const char *s)
 {
 	size_t n = strlen(s);
@@ -176,7 +162,7 @@ int cmd_call(int argc, char **argv)
 	}
 	if (argc - optind < 2)
 		return ng_usage_err(cmd, "need a VM id and a function name");
-	if (parse_vm(cmd, argv[optind], &vm) || check_func(cmd, argv[optind + 1]))
+	if (ng_parse_vm_id(cmd, argv[optind], &vm) || check_func(cmd, argv[optind + 1]))
 		return NG_EXIT_USAGE;
 	func = argv[optind + 1];
 	nargs = argc - optind - 2;
@@ -464,7 +450,7 @@ int cmd_watch(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return ng_usage_err(cmd, "need a VM id and a function name");
-	if (parse_vm(cmd, argv[optind], &ws.vm) ||
+	if (ng_parse_vm_id(cmd, argv[optind], &ws.vm) ||
 	    check_func(cmd, argv[optind + 1]))
 		return NG_EXIT_USAGE;
 	ws.func = argv[optind + 1];
@@ -700,27 +686,19 @@ static void hex_bytes(char *buf, const u8 *b, size_t n)
 int cmd_bp_list(int argc, char **argv)
 {
 	static const char *cmd = "bp list";
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct bp_rows rows = { 0 };
 	struct nl_msg *m;
 	struct ng_nl nl;
 	char hex[40];
 	size_t i;
-	int c, ret;
+	int ret;
 	u32 vm;
 
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return ng_usage_err(cmd, "bad option '%s'",
-					    argv[optind - 1]);
-		ng_opt_json = true;
-	}
+	if (ng_opt_json_only(cmd, argc, argv))
+		return NG_EXIT_USAGE;
 	if (argc - optind != 1)
 		return ng_usage_err(cmd, "need a VM id");
-	if (parse_vm(cmd, argv[optind], &vm))
+	if (ng_parse_vm_id(cmd, argv[optind], &vm))
 		return NG_EXIT_USAGE;
 	if (ng_nl_open(&nl, cmd))
 		return NG_EXIT_FAIL;

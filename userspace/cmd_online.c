@@ -34,40 +34,6 @@
 #include "fragment.h"
 #include "sigdb.h"
 
-/* getopt for commands whose only option is -j/--json. */
-static int parse_json_only(const char *cmd, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return -ng_usage_err(cmd, "bad option '%s'",
-					     argv[optind - 1]);
-		ng_opt_json = true;
-	}
-	return 0;
-}
-
-static int parse_vm_id(const char *cmd, const char *s, unsigned int *id)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || !v || v > 0xffffffffUL || *s == '-')
-		return ng_usage_err(cmd, "bad VM id '%s' (see 'nogapctl vm list')",
-				    s);
-	*id = (unsigned int)v;
-	return 0;
-}
-
 static u64 get_u64(struct nlattr **a, int t)
 {
 	return a[t] ? nla_get_u64(a[t]) : 0;
@@ -237,7 +203,7 @@ int cmd_vm_list(int argc, char **argv)
 	size_t i;
 	int ret;
 
-	if (parse_json_only(cmd, argc, argv))
+	if (ng_opt_json_only(cmd, argc, argv))
 		return NG_EXIT_USAGE;
 	if (optind != argc)
 		return ng_usage_err(cmd, "unexpected argument '%s'", argv[optind]);
@@ -455,7 +421,7 @@ int cmd_status(int argc, char **argv)
 	struct ng_json j;
 	int ret;
 
-	if (parse_json_only(cmd, argc, argv))
+	if (ng_opt_json_only(cmd, argc, argv))
 		return NG_EXIT_USAGE;
 	if (optind != argc)
 		return ng_usage_err(cmd, "unexpected argument '%s'", argv[optind]);
@@ -557,7 +523,7 @@ int cmd_sigdb_load(int argc, char **argv)
 	u64 off;
 	int ret;
 
-	if (parse_json_only(cmd, argc, argv))
+	if (ng_opt_json_only(cmd, argc, argv))
 		return NG_EXIT_USAGE;
 	if (optind + 1 != argc)
 		return ng_usage_err(cmd, optind == argc ? "missing DB" :
@@ -699,7 +665,7 @@ static int identify_online(int argc, char **argv)
 	if (optind + 1 != argc)
 		return ng_usage_err(cmd, "unexpected argument '%s'",
 				    argv[optind + 1]);
-	if (parse_vm_id(cmd, argv[optind], &vm))
+	if (ng_parse_vm_id(cmd, argv[optind], &vm))
 		return NG_EXIT_USAGE;
 	if (ng_nl_open(&nl, cmd))
 		return NG_EXIT_FAIL;
@@ -845,14 +811,14 @@ int cmd_symbols(int argc, char **argv)
 	size_t i;
 	int ret, tries;
 
-	if (parse_json_only(cmd, argc, argv))
+	if (ng_opt_json_only(cmd, argc, argv))
 		return NG_EXIT_USAGE;
 	if (optind == argc)
 		return ng_usage_err(cmd, "missing VM id");
 	if (argc - optind > 2)
 		return ng_usage_err(cmd, "unexpected argument '%s'",
 				    argv[optind + 2]);
-	if (parse_vm_id(cmd, argv[optind], &vm))
+	if (ng_parse_vm_id(cmd, argv[optind], &vm))
 		return NG_EXIT_USAGE;
 	if (argc - optind == 2) {
 		pattern = argv[optind + 1];

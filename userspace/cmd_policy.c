@@ -30,20 +30,8 @@
 static int parse_args(const char *cmd, int argc, char **argv, int nargs,
 		      const char *what)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return ng_usage_err(cmd, "bad option '%s'",
-					    argv[optind - 1]);
-		ng_opt_json = true;
-	}
+	if (ng_opt_json_only(cmd, argc, argv))
+		return NG_EXIT_USAGE;
 	if (nargs < 0)		/* checked by the caller */
 		return 0;
 	if (argc - optind < nargs)

@@ -139,42 +139,27 @@ static int on_tasks(struct nlattr **a, void *arg)
 
 static int ps_online(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ps_rows rows = { 0 };
 	struct ps_out o = { .n = 0 };
-	unsigned long vm;
+	unsigned int vm;
 	struct ng_nl nl;
 	struct nl_msg *m;
-	char *end;
 	size_t i;
-	int c, ret;
+	int ret;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return ng_usage_err(CMD, "bad option '%s'",
-					    argv[optind - 1]);
-		ng_opt_json = true;
-	}
+	if (ng_opt_json_only(CMD, argc, argv))
+		return NG_EXIT_USAGE;
 	if (optind == argc)
 		return ng_usage_err(CMD, "missing VM id (or --dump DUMP --db DB)");
 	if (optind + 1 != argc)
 		return ng_usage_err(CMD, "unexpected argument '%s'",
 				    argv[optind + 1]);
-	errno = 0;
-	vm = strtoul(argv[optind], &end, 10);
-	if (errno || end == argv[optind] || *end || !vm || vm > 0xffffffffUL ||
-	    argv[optind][0] == '-')
-		return ng_usage_err(CMD, "bad VM id '%s' (see 'nogapctl vm list')",
-				    argv[optind]);
+	if (ng_parse_vm_id(CMD, argv[optind], &vm))
+		return NG_EXIT_USAGE;
 	if (ng_nl_open(&nl, CMD))
 		return NG_EXIT_FAIL;
 	m = ng_nl_msg(&nl, NOGAP_CMD_PS_GET, NLM_F_DUMP, 64);
-	if (m && nla_put_u32(m, NOGAP_A_VM_ID, (unsigned int)vm)) {
+	if (m && nla_put_u32(m, NOGAP_A_VM_ID, vm)) {
 		nlmsg_free(m);
 		m = NULL;
 	}

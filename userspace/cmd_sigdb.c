@@ -183,24 +183,13 @@ static u32 ambiguous(const struct ng_sigdb_kernel *k, u32 *groups)
 int cmd_sigdb_info(int argc, char **argv)
 {
 	static const char *cmd = "sigdb info";
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ng_sigdb db;
 	struct ng_json j;
 	u8 *buf = NULL;
 	u32 i;
-	int c;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return ng_usage_err(cmd, "bad option '%s'",
-					    argv[optind - 1]);
-		ng_opt_json = true;
-	}
+	if (ng_opt_json_only(cmd, argc, argv))
+		return NG_EXIT_USAGE;
 	if (optind + 1 != argc)
 		return ng_usage_err(cmd, "give exactly one DB file");
 	if (ng_load_sigdb(cmd, argv[optind], &db, &buf))

@@ -73,6 +73,19 @@ int cmd_policy_test(int argc, char **argv);
 extern bool ng_opt_json;
 
 /*
+ * The options of a command whose only option is -j/--json (setting
+ * ng_opt_json); optind is then its first operand. 0, or NG_EXIT_USAGE
+ * (reported) for any other option.
+ */
+int ng_opt_json_only(const char *cmd, int argc, char **argv);
+
+/*
+ * A VM id operand (1 to 2^32 - 1, decimal) into *id: 0, or NG_EXIT_USAGE
+ * (reported, pointing at `nogapctl vm list`).
+ */
+int ng_parse_vm_id(const char *cmd, const char *s, unsigned int *id);
+
+/*
  * Print `nogapctl: <cmd>: <message>` on stderr and return 1. cmd may be
  * NULL (`nogapctl: <message>`). The message has no trailing newline.
  */

@@ -3,6 +3,8 @@
  * util.c - one-line errors, warnings and progress for the nogapctl commands.
  * Part of the tool library, so handlers and tests link without nogapctl.c.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +130,39 @@ int ng_usage_err(const char *cmd, const char *fmt, ...)
 	else
 		fputs(" (try 'nogapctl help')\n", stderr);
 	return NG_EXIT_USAGE;
+}
+
+int ng_opt_json_only(const char *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		if (c != 'j')
+			return ng_usage_err(cmd, "bad option '%s'",
+					    argv[optind - 1]);
+		ng_opt_json = true;
+	}
+	return 0;
+}
+
+int ng_parse_vm_id(const char *cmd, const char *s, unsigned int *id)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || !v || v > 0xffffffffUL || *s == '-')
+		return ng_usage_err(cmd, "bad VM id '%s' (see 'nogapctl vm list')",
+				    s);
+	*id = (unsigned int)v;
+	return 0;
 }
 
 void ng_warn(const char *cmd, const char *fmt, ...)
