@@ -21,17 +21,6 @@
 #define KSYM_NAME_MAX	511
 #define KALLSYMS_MAX	(1ull << 30)	/* a sanity bound on the file */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_name_char(char c)
 {
 	return c > ' ' && c < 0x7f;
@@ -56,7 +45,7 @@ static const char *parse_line(char *p, char *end, struct ng_ksym *sym,
 
 	if (p == end)
 		return "empty line";
-	while (p < end && (v = hexval(*p)) >= 0) {
+	while (p < end && (v = ng_hexval(*p)) >= 0) {
 		if (++ndig > 16)
 			return "bad address";
 		addr = addr << 4 | (u64)v;

@@ -178,17 +178,6 @@ static bool word_char(unsigned char c)
 	       (c >= '0' && c <= '9') || strchr("_-.*?[]^/:@+$%", c);
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A printable form of a token for messages: at most 40 bytes. */
 static const char *shown(const struct tok *t, char *buf, size_t n)
 {
@@ -262,8 +251,8 @@ static void next(struct lexer *lx, struct tok *t)
 				c = (unsigned char)*lx->p++;
 				if (c == 'x') {
 					h = lx->end - lx->p >= 2 ?
-					    hexval((unsigned char)lx->p[0]) : -1;
-					l = h >= 0 ? hexval((unsigned char)lx->p[1]) : -1;
+					    ng_hexval((unsigned char)lx->p[0]) : -1;
+					l = h >= 0 ? ng_hexval((unsigned char)lx->p[1]) : -1;
 					if (l < 0 || (h | l) == 0) {
 						perr(lx, "bad escape in string: \\x takes two hex digits, not 00");
 						t->kind = T_BAD;

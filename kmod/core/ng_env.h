@@ -51,6 +51,17 @@ typedef int64_t s64;
 #define ng_sort(b, n, s, c)	qsort((b), (n), (s), (c))
 #define ng_cond_resched()	do { } while (0)
 #define ng_popcount64(x)	__builtin_popcountll(x)
+/* The value of a hex digit, -1 for anything else (hex_to_bin in the kernel). */
+static inline int ng_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 #ifndef likely
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
