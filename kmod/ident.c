@@ -482,7 +482,7 @@ void ng_ident_exit(void)
 
 /* ---- symbols and guest memory for the instrumentation parts ---- */
 
-u64 ng_sym_addr(struct ng_vm *vm, const char *name)
+static u64 ng_sym_lookup(struct ng_vm *vm, const char *name, bool exact)
 {
 	const struct ng_result *r;
 	u64 addr = 0;
@@ -491,14 +491,27 @@ u64 ng_sym_addr(struct ng_vm *vm, const char *name)
 	mutex_lock(&vm->ident_lock);
 	r = vm->result;
 	for (i = 0; r && i < r->nsyms; i++) {
-		if (r->syms[i].name < r->names_len &&
-		    !strcmp(r->names + r->syms[i].name, name)) {
-			addr = r->syms[i].addr;
+		const struct ng_sym *s = &r->syms[i];
+
+		if (s->name < r->names_len && !strcmp(r->names + s->name, name)) {
+			if (!exact || s->evidence == NOGAP_EV_HASH ||
+			    s->evidence == NOGAP_EV_HASH_ORDER)
+				addr = s->addr;
 			break;
 		}
 	}
 	mutex_unlock(&vm->ident_lock);
 	return addr;
+}
+
+u64 ng_sym_addr(struct ng_vm *vm, const char *name)
+{
+	return ng_sym_lookup(vm, name, false);
+}
+
+u64 ng_sym_addr_exact(struct ng_vm *vm, const char *name)
+{
+	return ng_sym_lookup(vm, name, true);
 }
 
 u64 ng_sym_find(struct ng_vm *vm, u64 addr, char *buf, size_t len)

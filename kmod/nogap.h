@@ -230,10 +230,13 @@ void ng_ident_cancel(struct ng_vm *vm);
 /*
  * Symbols of the last successful identification (process context, takes
  * ident_lock). ng_sym_addr: the address of the function called name, 0
- * when none. ng_sym_find: the function that contains addr (its start,
- * and its name copied into buf when buf), 0 when none.
+ * when none; ng_sym_addr_exact: the same, but only for a name given by an
+ * exact code hash (evidence NOGAP_EV_HASH or NOGAP_EV_HASH_ORDER).
+ * ng_sym_find: the function that contains addr (its start, and its name
+ * copied into buf when buf), 0 when none.
  */
 u64 ng_sym_addr(struct ng_vm *vm, const char *name);
+u64 ng_sym_addr_exact(struct ng_vm *vm, const char *name);
 u64 ng_sym_find(struct ng_vm *vm, u64 addr, char *buf, size_t len);
 
 /*

@@ -317,29 +317,6 @@ static void ng_tasks_hit(struct ng_vm *vm, const struct ng_bp_hit *hit,
 	spin_unlock_irqrestore(&t->seen_lock, flags);
 }
 
-/* A function named by an exact code hash, or 0. */
-static u64 ng_tasks_sym(struct ng_vm *vm, const char *name)
-{
-	const struct ng_result *r;
-	u64 addr = 0;
-	u32 i;
-
-	mutex_lock(&vm->ident_lock);
-	r = vm->result;
-	for (i = 0; r && i < r->nsyms; i++) {
-		const struct ng_sym *s = &r->syms[i];
-
-		if (s->name < r->names_len && !strcmp(r->names + s->name, name)) {
-			if (s->evidence == NOGAP_EV_HASH ||
-			    s->evidence == NOGAP_EV_HASH_ORDER)
-				addr = s->addr;
-			break;
-		}
-	}
-	mutex_unlock(&vm->ident_lock);
-	return addr;
-}
-
 static void ng_tasks_detect_off(struct ng_tasks *t)
 {
 	struct ng_hidden *h = t->hid;
@@ -371,7 +348,7 @@ static int ng_tasks_detect_on(struct ng_tasks *t)
 	u32 i, id;
 	int ret;
 
-	t->send_sig = ng_tasks_sym(vm, "send_sig");
+	t->send_sig = ng_sym_addr_exact(vm, "send_sig");
 	ret = -ENOMEM;
 	why = "out of memory";
 	if (!t->list.addr && ng_tlist_alloc(&t->list, NG_TASKS_MAX))
@@ -408,7 +385,7 @@ static int ng_tasks_detect_on(struct ng_tasks *t)
 	ret = -ENOENT;
 	why = "no context-switch function named by an exact code hash";
 	for (i = 0; i < ARRAY_SIZE(ng_switch_fns); i++) {
-		u64 a = ng_tasks_sym(vm, ng_switch_fns[i]);
+		u64 a = ng_sym_addr_exact(vm, ng_switch_fns[i]);
 
 		if (!a)
 			continue;
