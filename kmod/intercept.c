@@ -1513,44 +1513,36 @@ void ng_instr_release_portid(u32 portid)
 
 int ng_instr_put_status(struct sk_buff *skb)
 {
+	static const struct {
+		int attr;
+		atomic64_t *v;
+	} ctrs[] = {
+		{ NOGAP_INSTR_A_HITS, &ng_ctr.hits },
+		{ NOGAP_INSTR_A_FOREIGN_BP, &ng_ctr.foreign },
+		{ NOGAP_INSTR_A_EMUL_FAIL, &ng_ctr.emul_fail },
+		{ NOGAP_INSTR_A_CALLS, &ng_ctr.calls },
+		{ NOGAP_INSTR_A_CALL_TIMEOUTS, &ng_ctr.call_timeouts },
+		{ NOGAP_INSTR_A_EVENTS, &ng_ctr.events },
+		{ NOGAP_INSTR_A_EVENT_DROPS, &ng_ctr.event_drops },
+		{ NOGAP_INSTR_A_SOFT_INT, &ng_ctr.soft_int },
+		{ NOGAP_INSTR_A_STALE, &ng_ctr.stale },
+		{ NOGAP_INSTR_A_REWRITTEN, &ng_ctr.rewritten },
+		{ NOGAP_INSTR_A_ARM_TIMEOUTS, &ng_ctr.arm_timeouts },
+	};
 	struct nlattr *n = nla_nest_start(skb, NOGAP_A_STATUS_INSTR);
+	size_t i;
 
 	if (!n ||
 	    nla_put_u32(skb, NOGAP_INSTR_A_BPS, atomic_read(&ng_ctr.bps)) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_HITS,
-			      atomic64_read(&ng_ctr.hits), NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_FOREIGN_BP,
-			      atomic64_read(&ng_ctr.foreign),
-			      NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_EMUL_FAIL,
-			      atomic64_read(&ng_ctr.emul_fail),
-			      NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_CALLS,
-			      atomic64_read(&ng_ctr.calls), NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_CALL_TIMEOUTS,
-			      atomic64_read(&ng_ctr.call_timeouts),
-			      NOGAP_INSTR_A_PAD) ||
 	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_TEXT_WRITES,
 			      ng_wtrack_count(), NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_EVENTS,
-			      atomic64_read(&ng_ctr.events),
-			      NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_EVENT_DROPS,
-			      atomic64_read(&ng_ctr.event_drops),
-			      NOGAP_INSTR_A_PAD) ||
-	    nla_put_u8(skb, NOGAP_INSTR_A_HOOKED, READ_ONCE(ng_hooked)) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_SOFT_INT,
-			      atomic64_read(&ng_ctr.soft_int),
-			      NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_STALE,
-			      atomic64_read(&ng_ctr.stale), NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_REWRITTEN,
-			      atomic64_read(&ng_ctr.rewritten),
-			      NOGAP_INSTR_A_PAD) ||
-	    nla_put_u64_64bit(skb, NOGAP_INSTR_A_ARM_TIMEOUTS,
-			      atomic64_read(&ng_ctr.arm_timeouts),
-			      NOGAP_INSTR_A_PAD))
+	    nla_put_u8(skb, NOGAP_INSTR_A_HOOKED, READ_ONCE(ng_hooked)))
 		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(ctrs); i++)
+		if (nla_put_u64_64bit(skb, ctrs[i].attr,
+				      atomic64_read(ctrs[i].v),
+				      NOGAP_INSTR_A_PAD))
+			return -EMSGSIZE;
 	nla_nest_end(skb, n);
 	return 0;
 }
